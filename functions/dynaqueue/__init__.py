@@ -1,0 +1,1 @@
+"""dynaqueue: an SQS-compatible message queue."""

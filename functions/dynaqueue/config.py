@@ -1,0 +1,79 @@
+"""Runtime configuration: environment variable names and the one parser of the environment.
+
+Standard library only, so the CDK stacks and the tests can import the names cheaply.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+ENV_STORE = "DYNAQUEUE_STORE"
+ENV_TABLE_NAME = "DYNAQUEUE_TABLE_NAME"
+ENV_DYNAMODB_ENDPOINT = "DYNAQUEUE_DYNAMODB_ENDPOINT"
+ENV_DATA_DIR = "DYNAQUEUE_DATA_DIR"
+ENV_ACCOUNT_ID = "DYNAQUEUE_ACCOUNT_ID"
+ENV_REGION = "DYNAQUEUE_REGION"
+ENV_RECEIPT_SECRET = "DYNAQUEUE_RECEIPT_SECRET"
+ENV_SHARDS = "DYNAQUEUE_SHARDS"
+ENV_QUEUE_CACHE_SECONDS = "DYNAQUEUE_QUEUE_CACHE_SECONDS"
+
+STORES = ("embedded", "dynamodb", "moto")
+DEFAULT_ACCOUNT_ID = "000000000000"
+DEFAULT_REGION = "us-east-1"
+
+
+class ConfigurationError(ValueError):
+    """Raised when an environment variable is missing or malformed; names the variable."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the runtime reads from its environment, parsed once."""
+
+    store: str = "embedded"
+    table_name: str = ""
+    dynamodb_endpoint: str | None = None
+    data_dir: str = ".dynaqueue"
+    account_id: str = DEFAULT_ACCOUNT_ID
+    region: str = DEFAULT_REGION
+    receipt_secret: str = ""
+    shards: int = 4
+    queue_cache_seconds: float = 0.0
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Settings:
+        store = environ.get(ENV_STORE, "embedded")
+        if store not in STORES:
+            raise ConfigurationError(f"{ENV_STORE} must be one of {', '.join(STORES)}, not {store!r}")
+        account_id = environ.get(ENV_ACCOUNT_ID, DEFAULT_ACCOUNT_ID)
+        if not re.fullmatch(r"\d{12}", account_id):
+            raise ConfigurationError(f"{ENV_ACCOUNT_ID} must be 12 digits, not {account_id!r}")
+        table_name = environ.get(ENV_TABLE_NAME, "")
+        if store == "dynamodb" and not table_name:
+            raise ConfigurationError(f"{ENV_TABLE_NAME} is required when {ENV_STORE}=dynamodb")
+        return cls(
+            store=store,
+            table_name=table_name,
+            dynamodb_endpoint=environ.get(ENV_DYNAMODB_ENDPOINT) or None,
+            data_dir=environ.get(ENV_DATA_DIR, ".dynaqueue"),
+            account_id=account_id,
+            region=environ.get(ENV_REGION) or environ.get("AWS_REGION") or DEFAULT_REGION,
+            receipt_secret=environ.get(ENV_RECEIPT_SECRET, ""),
+            shards=_int(environ, ENV_SHARDS, 4, low=1, high=256),
+            queue_cache_seconds=float(_int(environ, ENV_QUEUE_CACHE_SECONDS, 0, low=0, high=300)),
+        )
+
+
+def _int(environ: Mapping[str, str], name: str, default: int, *, low: int, high: int) -> int:
+    raw = environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be an integer, not {raw!r}") from None
+    if not low <= value <= high:
+        raise ConfigurationError(f"{name} must be between {low} and {high}, not {value}")
+    return value

@@ -1,0 +1,490 @@
+"""The queue service: every SQS action as a method over domain types, storage behind a port."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+
+from dynaqueue.domain import limits
+from dynaqueue.domain.addressing import queue_arn, queue_name_from_arn
+from dynaqueue.domain.checksums import md5_of_attributes, md5_of_body
+from dynaqueue.domain.clock import Clock
+from dynaqueue.domain.errors import (
+    BatchRequestTooLong,
+    InvalidParameterValue,
+    MissingParameter,
+    PurgeQueueInProgress,
+    QueueDeletedRecently,
+    QueueDoesNotExist,
+    QueueNameExists,
+    QueueServiceError,
+)
+from dynaqueue.domain.messages import (
+    message_size,
+    select_message_attributes,
+    select_system_attribute_names,
+    validate_batch_entry_ids,
+    validate_body,
+    validate_group_id,
+    validate_message_attributes,
+    validate_system_attributes,
+)
+from dynaqueue.domain.model import (
+    BatchFailure,
+    BatchResult,
+    NewMessage,
+    PurgeOutcome,
+    QueueRecord,
+    ReceiptBatchEntry,
+    ReceivedMessage,
+    ReceiveRequest,
+    SendBatchEntry,
+    SendRequest,
+    SendResult,
+    StoredMessage,
+    VisibilityOutcome,
+)
+from dynaqueue.domain.ports import QueueStore
+from dynaqueue.domain.queue_attributes import (
+    apply_attribute_changes,
+    check_tag_count,
+    conflicting_attribute,
+    default_attributes,
+    is_fifo_request,
+    needs_counts,
+    render_attributes,
+    validate_attributes,
+    validate_queue_name,
+    validate_tag_keys,
+    validate_tags,
+)
+from dynaqueue.domain.receipts import Receipt, ReceiptSigner
+
+
+class QueueService:
+    """SQS semantics for standard queues over any `QueueStore`."""
+
+    def __init__(
+        self,
+        store: QueueStore,
+        *,
+        clock: Clock,
+        account_id: str,
+        region: str,
+        receipt_secret: bytes,
+    ) -> None:
+        self.store = store
+        self.account_id = account_id
+        self.region = region
+        self._clock = clock
+        self._receipts = ReceiptSigner(receipt_secret)
+
+    def queue_arn(self, name: str) -> str:
+        return queue_arn(self.region, self.account_id, name)
+
+    # --- queue management ---------------------------------------------------------------
+
+    def create_queue(self, name: str, attributes: Mapping[str, str], tags: Mapping[str, str]) -> str:
+        fifo = is_fifo_request(attributes)
+        validate_queue_name(name, fifo=fifo)
+        requested = validate_attributes(attributes, fifo=fifo, creating=True)
+        validate_tags(tags)
+        check_tag_count(name, tags)
+        self._check_redrive_target(requested, fifo=fifo)
+        existing = self.store.get_queue(name)
+        if existing is None:
+            now_ms = self._clock.now_ms()
+            deleted_at_ms = self.store.queue_deleted_at(name)
+            if deleted_at_ms is not None and now_ms - deleted_at_ms < limits.QUEUE_RECREATE_DELAY_MS:
+                raise QueueDeletedRecently()
+            record = QueueRecord(
+                name=name,
+                queue_id=uuid.uuid4().hex,
+                fifo=fifo,
+                attributes=apply_attribute_changes(default_attributes(fifo=fifo), requested),
+                tags=dict(tags),
+                created_at_ms=now_ms,
+                last_modified_at_ms=now_ms,
+            )
+            existing, created = self.store.create_queue(record)
+            if created:
+                return name
+        # SQS compares only the attributes named in the request, against current values;
+        # tags are neither compared nor applied to an existing queue.
+        conflict = conflicting_attribute(existing.attributes, requested)
+        if conflict is not None:
+            raise QueueNameExists(
+                f"A queue already exists with the same name and a different value for attribute {conflict}"
+            )
+        return name
+
+    def get_queue_url(self, name: str, owner_account_id: str | None = None) -> str:
+        if owner_account_id not in (None, "", self.account_id):
+            raise QueueDoesNotExist()
+        return self._queue(name).name
+
+    def list_queues(
+        self, prefix: str | None, max_results: int | None, next_token: str | None
+    ) -> tuple[list[str], str | None]:
+        if max_results is not None and not 1 <= max_results <= limits.MAX_LIST_RESULTS:
+            raise InvalidParameterValue(
+                f"Value {max_results} for parameter MaxResults is invalid. "
+                f"Reason: MaxResults must be an integer between 1 and {limits.MAX_LIST_RESULTS}."
+            )
+        after = _decode_page_token(next_token) if next_token else None
+        page_size = max_results or limits.MAX_LIST_RESULTS
+        names = self.store.list_queue_names(prefix or "", after, page_size + 1)
+        page = names[:page_size]
+        # Without MaxResults SQS returns up to 1,000 URLs and never a NextToken.
+        more = max_results is not None and len(names) > page_size
+        return page, _encode_page_token(page[-1]) if more else None
+
+    def delete_queue(self, name: str) -> None:
+        if not self.store.delete_queue(name, now_ms=self._clock.now_ms()):
+            raise QueueDoesNotExist()
+
+    def get_queue_attributes(self, name: str, attribute_names: Sequence[str]) -> dict[str, str]:
+        record = self._queue(name)
+        counts = None
+        if needs_counts(attribute_names):
+            counts = self.store.count_messages(record, now_ms=self._clock.now_ms(), retention_ms=_retention_ms(record))
+        return render_attributes(record, attribute_names, arn=self.queue_arn(name), counts=counts)
+
+    def set_queue_attributes(self, name: str, attributes: Mapping[str, str]) -> None:
+        if not attributes:
+            raise MissingParameter("The request must contain the parameter Attributes.")
+        record = self._queue(name)
+        changes = validate_attributes(attributes, fifo=record.fifo, creating=False)
+        self._check_redrive_target(changes, fifo=record.fifo)
+        updated = self.store.update_queue(
+            name,
+            attributes=apply_attribute_changes(record.attributes, changes),
+            modified_at_ms=self._clock.now_ms(),
+        )
+        if updated is None:
+            raise QueueDoesNotExist()
+
+    def purge_queue(self, name: str) -> None:
+        outcome = self.store.purge_queue(name, now_ms=self._clock.now_ms(), min_interval_ms=limits.PURGE_INTERVAL_MS)
+        if outcome is PurgeOutcome.GONE:
+            raise QueueDoesNotExist()
+        if outcome is PurgeOutcome.TOO_SOON:
+            raise PurgeQueueInProgress(f"Only one PurgeQueue operation on {name} is allowed every 60 seconds.")
+
+    def tag_queue(self, name: str, tags: Mapping[str, str]) -> None:
+        if not tags:
+            raise MissingParameter("The request must contain the parameter Tags.")
+        validate_tags(tags)
+        record = self._queue(name)
+        merged = {**record.tags, **tags}
+        check_tag_count(name, merged)
+        self._update_tags(name, merged)
+
+    def untag_queue(self, name: str, tag_keys: Sequence[str]) -> None:
+        if not tag_keys:
+            raise MissingParameter("The request must contain the parameter TagKeys.")
+        validate_tag_keys(tag_keys)
+        record = self._queue(name)
+        removed = set(tag_keys)
+        self._update_tags(name, {key: value for key, value in record.tags.items() if key not in removed})
+
+    def list_queue_tags(self, name: str) -> dict[str, str]:
+        return dict(self._queue(name).tags)
+
+    # --- messages -----------------------------------------------------------------------
+
+    def send_message(self, name: str, request: SendRequest) -> SendResult:
+        record = self._queue(name)
+        message, result = self._accept(record, request, self._clock.now_ms(), in_batch=False)
+        self.store.put_messages(record, [message])
+        return result
+
+    def send_message_batch(self, name: str, entries: Sequence[SendBatchEntry]) -> BatchResult[SendResult]:
+        record = self._queue(name)
+        validate_batch_entry_ids([entry.id for entry in entries], "SendMessageBatchRequestEntry")
+        total_bytes = sum(message_size(entry.request.body or "", entry.request.attributes) for entry in entries)
+        if total_bytes > limits.MAX_BATCH_BYTES:
+            raise BatchRequestTooLong(
+                f"Batch requests cannot be longer than {limits.MAX_BATCH_BYTES} bytes. "
+                f"You have sent {total_bytes} bytes."
+            )
+        now_ms = self._clock.now_ms()
+        accepted: list[tuple[str, SendResult]] = []
+        messages: list[NewMessage] = []
+        failed: list[BatchFailure] = []
+        for entry in entries:
+            try:
+                message, result = self._accept(record, entry.request, now_ms, in_batch=True)
+            except QueueServiceError as error:
+                failed.append(BatchFailure(id=entry.id, code=error.code, message=error.message))
+                continue
+            messages.append(message)
+            accepted.append((entry.id, result))
+        if messages:
+            self.store.put_messages(record, messages)
+        return BatchResult(successful=accepted, failed=failed)
+
+    def receive_message(self, name: str, request: ReceiveRequest) -> list[ReceivedMessage]:
+        record = self._queue(name)
+        max_count = _optional_range(
+            request.max_number_of_messages,
+            "MaxNumberOfMessages",
+            1,
+            limits.MAX_RECEIVE_MESSAGES,
+            "Must be between 1 and 10, if provided.",
+        )
+        wait_seconds = _optional_range(
+            request.wait_time_seconds,
+            "WaitTimeSeconds",
+            0,
+            limits.MAX_WAIT_TIME_SECONDS,
+            "Must be >= 0 and <= 20, if provided.",
+        )
+        visibility_seconds = _optional_range(
+            request.visibility_timeout,
+            "VisibilityTimeout",
+            0,
+            limits.MAX_VISIBILITY_TIMEOUT_SECONDS,
+            "Must be >= 0 and <= 43200, if provided.",
+        )
+        if request.receive_request_attempt_id is not None:
+            validate_group_id(request.receive_request_attempt_id, "ReceiveRequestAttemptId")
+        if max_count is None:
+            max_count = 1
+        if wait_seconds is None:
+            wait_seconds = int(record.attributes["ReceiveMessageWaitTimeSeconds"])
+        if visibility_seconds is None:
+            visibility_seconds = int(record.attributes["VisibilityTimeout"])
+        claimed, received_at_ms = self._claim_waiting(record, max_count, visibility_seconds, wait_seconds)
+        system_names = select_system_attribute_names(request.system_attribute_names)
+        return [
+            self._received(record, message, received_at_ms, system_names, request.message_attribute_names)
+            for message in claimed
+        ]
+
+    def delete_message(self, name: str, receipt_handle: str) -> None:
+        record = self._queue(name)
+        self._delete(record, receipt_handle)
+
+    def delete_message_batch(self, name: str, entries: Sequence[ReceiptBatchEntry]) -> BatchResult[None]:
+        record = self._queue(name)
+        validate_batch_entry_ids([entry.id for entry in entries], "DeleteMessageBatchRequestEntry")
+        return _each_entry(entries, lambda entry: self._delete(record, entry.receipt_handle))
+
+    def change_message_visibility(self, name: str, receipt_handle: str, visibility_timeout: int) -> None:
+        record = self._queue(name)
+        self._change_visibility(record, receipt_handle, visibility_timeout)
+
+    def change_message_visibility_batch(self, name: str, entries: Sequence[ReceiptBatchEntry]) -> BatchResult[None]:
+        record = self._queue(name)
+        validate_batch_entry_ids([entry.id for entry in entries], "ChangeMessageVisibilityBatchRequestEntry")
+
+        def change(entry: ReceiptBatchEntry) -> None:
+            if entry.visibility_timeout is None:
+                raise MissingParameter("The request must contain the parameter VisibilityTimeout.")
+            self._change_visibility(record, entry.receipt_handle, entry.visibility_timeout)
+
+        return _each_entry(entries, change)
+
+    # --- internals ----------------------------------------------------------------------
+
+    def _queue(self, name: str) -> QueueRecord:
+        record = self.store.get_queue(name)
+        if record is None:
+            raise QueueDoesNotExist()
+        return record
+
+    def _update_tags(self, name: str, tags: Mapping[str, str]) -> None:
+        if self.store.update_queue(name, tags=tags) is None:
+            raise QueueDoesNotExist()
+
+    def _check_redrive_target(self, attributes: Mapping[str, str], *, fifo: bool) -> None:
+        policy = attributes.get("RedrivePolicy")
+        if not policy:
+            return
+        target_arn = json.loads(policy)["deadLetterTargetArn"]
+        parsed = queue_name_from_arn(target_arn)
+        target = None
+        if parsed is not None and parsed[0] == self.region and parsed[1] == self.account_id:
+            target = self.store.get_queue(parsed[2])
+        if target is None:
+            raise InvalidParameterValue(
+                f"Value {policy} for parameter RedrivePolicy is invalid. Reason: Dead letter target does not exist."
+            )
+        if target.fifo != fifo:
+            raise InvalidParameterValue(
+                f"Value {policy} for parameter RedrivePolicy is invalid. "
+                "Reason: Dead-letter queue must be same type of queue as the source."
+            )
+
+    def _accept(
+        self, record: QueueRecord, request: SendRequest, now_ms: int, *, in_batch: bool
+    ) -> tuple[NewMessage, SendResult]:
+        validate_body(request.body)
+        validate_message_attributes(request.attributes)
+        validate_system_attributes(request.system_attributes)
+        maximum = int(record.attributes["MaximumMessageSize"])
+        if message_size(request.body, request.attributes) > maximum:
+            wording = "cannot be validated" if in_batch else "are invalid"
+            raise InvalidParameterValue(
+                f"One or more parameters {wording}. Reason: Message must be shorter than {maximum} bytes."
+            )
+        delay_seconds = request.delay_seconds
+        if delay_seconds is None:
+            delay_seconds = int(record.attributes["DelaySeconds"])
+        elif not 0 <= delay_seconds <= limits.MAX_DELAY_SECONDS:
+            raise InvalidParameterValue(
+                f"Value {delay_seconds} for parameter DelaySeconds is invalid. "
+                f"Reason: DelaySeconds must be >= 0 and <= {limits.MAX_DELAY_SECONDS}."
+            )
+        if request.deduplication_id is not None:
+            raise InvalidParameterValue(
+                f"Value {request.deduplication_id} for parameter MessageDeduplicationId is invalid. "
+                "Reason: The request includes a parameter that is not valid for this queue type."
+            )
+        system = {"SenderId": self.account_id}
+        if request.group_id is not None:
+            # Fair queues: a group id on a standard queue is validated and echoed back.
+            validate_group_id(request.group_id, "MessageGroupId")
+            system["MessageGroupId"] = request.group_id
+        trace = request.system_attributes.get("AWSTraceHeader")
+        if trace is not None and trace.string_value is not None:
+            system["AWSTraceHeader"] = trace.string_value
+        message = NewMessage(
+            message_id=str(uuid.uuid4()),
+            body=request.body,
+            attributes=dict(request.attributes),
+            system_attributes=system,
+            sent_at_ms=now_ms,
+            visible_at_ms=now_ms + delay_seconds * 1000,
+        )
+        result = SendResult(
+            message_id=message.message_id,
+            md5_of_message_body=md5_of_body(request.body),
+            md5_of_message_attributes=md5_of_attributes(request.attributes),
+            md5_of_message_system_attributes=md5_of_attributes(request.system_attributes),
+        )
+        return message, result
+
+    def _claim_waiting(
+        self, record: QueueRecord, max_count: int, visibility_seconds: int, wait_seconds: int
+    ) -> tuple[list[StoredMessage], int]:
+        """Claim at once, or long-poll: return as soon as anything was claimed (SQS never waits to fill)."""
+        deadline = self._clock.monotonic() + wait_seconds
+        while True:
+            token = self.store.availability_token(record)
+            now_ms = self._clock.now_ms()
+            claimed = self.store.claim_messages(
+                record,
+                now_ms=now_ms,
+                max_count=max_count,
+                visibility_timeout_ms=visibility_seconds * 1000,
+                retention_ms=_retention_ms(record),
+            )
+            remaining = deadline - self._clock.monotonic()
+            if claimed or remaining <= 0:
+                return claimed, now_ms
+            self.store.wait_for_messages(record, token=token, timeout_seconds=remaining)
+
+    def _received(
+        self,
+        record: QueueRecord,
+        message: StoredMessage,
+        received_at_ms: int,
+        system_names: frozenset[str],
+        attribute_names: Sequence[str],
+    ) -> ReceivedMessage:
+        receipt = Receipt(
+            queue_id=record.queue_id,
+            message_id=message.message_id,
+            lease_token=message.lease_token,
+            received_at_ms=received_at_ms,
+        )
+        system = {
+            **message.system_attributes,
+            "SentTimestamp": str(message.sent_at_ms),
+            "ApproximateReceiveCount": str(message.receive_count),
+            "ApproximateFirstReceiveTimestamp": str(message.first_received_at_ms),
+        }
+        selected = select_message_attributes(message.attributes, attribute_names)
+        return ReceivedMessage(
+            message_id=message.message_id,
+            receipt_handle=self._receipts.issue(receipt),
+            body=message.body,
+            md5_of_body=md5_of_body(message.body),
+            attributes={name: value for name, value in system.items() if name in system_names},
+            message_attributes=selected,
+            md5_of_message_attributes=md5_of_attributes(selected),
+        )
+
+    def _delete(self, record: QueueRecord, receipt_handle: str) -> None:
+        receipt = self._receipts.verify(receipt_handle, record.queue_id)
+        # SQS: deleting with a stale handle, or an already deleted message, still succeeds.
+        self.store.delete_message(record, receipt.message_id)
+
+    def _change_visibility(self, record: QueueRecord, receipt_handle: str, visibility_timeout: int) -> None:
+        if not 0 <= visibility_timeout <= limits.MAX_VISIBILITY_TIMEOUT_SECONDS:
+            raise InvalidParameterValue(
+                f"Value {visibility_timeout} for parameter VisibilityTimeout is invalid. "
+                "Reason: Must be >= 0 and <= 43200, if provided."
+            )
+        receipt = self._receipts.verify(receipt_handle, record.queue_id)
+        now_ms = self._clock.now_ms()
+        visible_at_ms = now_ms + visibility_timeout * 1000
+        # The 12-hour ceiling counts from the receive that issued this handle, not from the send.
+        if visible_at_ms - receipt.received_at_ms > limits.MAX_VISIBILITY_TIMEOUT_SECONDS * 1000:
+            raise InvalidParameterValue(
+                f"Value {visibility_timeout} for parameter VisibilityTimeout is invalid. "
+                f"Reason: Total VisibilityTimeout for the message is beyond the limit "
+                f"[{limits.MAX_VISIBILITY_TIMEOUT_SECONDS} seconds]."
+            )
+        outcome = self.store.change_visibility(
+            record, receipt.message_id, lease_token=receipt.lease_token, visible_at_ms=visible_at_ms
+        )
+        if outcome is VisibilityOutcome.GONE:
+            raise InvalidParameterValue(
+                f"Value {receipt_handle} for parameter ReceiptHandle is invalid. "
+                "Reason: Message does not exist or is not available for visibility timeout change."
+            )
+        if outcome is VisibilityOutcome.STALE:
+            raise InvalidParameterValue(
+                f"Value {receipt_handle} for parameter ReceiptHandle is invalid. "
+                "Reason: The receipt handle has expired."
+            )
+
+
+def _retention_ms(record: QueueRecord) -> int:
+    return int(record.attributes["MessageRetentionPeriod"]) * 1000
+
+
+def _optional_range(value: int | None, parameter: str, low: int, high: int, reason: str) -> int | None:
+    if value is not None and not low <= value <= high:
+        raise InvalidParameterValue(f"Value {value} for parameter {parameter} is invalid. Reason: {reason}")
+    return value
+
+
+def _each_entry(entries: Sequence[ReceiptBatchEntry], settle: Callable[[ReceiptBatchEntry], None]) -> BatchResult[None]:
+    successful: list[tuple[str, None]] = []
+    failed: list[BatchFailure] = []
+    for entry in entries:
+        try:
+            settle(entry)
+        except QueueServiceError as error:
+            failed.append(BatchFailure(id=entry.id, code=error.code, message=error.message))
+        else:
+            successful.append((entry.id, None))
+    return BatchResult(successful=successful, failed=failed)
+
+
+def _encode_page_token(last_name: str) -> str:
+    return base64.urlsafe_b64encode(last_name.encode()).decode()
+
+
+def _decode_page_token(token: str) -> str:
+    try:
+        return base64.b64decode(token.encode(), altchars=b"-_", validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise InvalidParameterValue("Invalid NextToken value.") from None
