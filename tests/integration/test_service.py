@@ -30,8 +30,8 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[EmbeddedStore]:
-    embedded = EmbeddedStore(tmp_path / "service.db")
+def store(tmp_path: Path, clock: FakeClock) -> Iterator[EmbeddedStore]:
+    embedded = EmbeddedStore(tmp_path / "service.db", clock=clock)
     yield embedded
     embedded.close()
 
@@ -532,10 +532,16 @@ def test_delete_and_change_visibility_batches(service: QueueService) -> None:
 # --- long polling -----------------------------------------------------------------------
 
 
-def test_a_long_poll_returns_a_message_sent_while_it_waits(store: EmbeddedStore) -> None:
-    service = QueueService(
-        store, clock=SystemClock(), account_id="123456789012", region="us-east-1", receipt_secret=SECRET
-    )
+@pytest.fixture
+def real_time_service(tmp_path: Path) -> Iterator[QueueService]:
+    clock = SystemClock()
+    embedded = EmbeddedStore(tmp_path / "real-time.db", clock=clock)
+    yield QueueService(embedded, clock=clock, account_id="123456789012", region="us-east-1", receipt_secret=SECRET)
+    embedded.close()
+
+
+def test_a_long_poll_returns_a_message_sent_while_it_waits(real_time_service: QueueService) -> None:
+    service = real_time_service
     service.create_queue("orders", {}, {})
     received: list = []
     poller = threading.Thread(
@@ -548,9 +554,7 @@ def test_a_long_poll_returns_a_message_sent_while_it_waits(store: EmbeddedStore)
     assert [m.body for m in received] == ["wake up"]
 
 
-def test_a_long_poll_on_an_empty_queue_returns_nothing_when_the_wait_ends(store: EmbeddedStore) -> None:
-    service = QueueService(
-        store, clock=SystemClock(), account_id="123456789012", region="us-east-1", receipt_secret=SECRET
-    )
+def test_a_long_poll_on_an_empty_queue_returns_nothing_when_the_wait_ends(real_time_service: QueueService) -> None:
+    service = real_time_service
     service.create_queue("orders", {"ReceiveMessageWaitTimeSeconds": "1"}, {})
     assert service.receive_message("orders", ReceiveRequest()) == []

@@ -1,0 +1,85 @@
+"""Queue and message records for the storage contract, with readable defaults."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+
+from dynaqueue.domain.model import MessageAttributeValue, NewMessage, QueueRecord, StoredMessage
+from dynaqueue.domain.ports import QueueStore
+
+T0 = 1_767_225_600_000
+RETENTION_MS = 345_600_000
+VISIBILITY_TIMEOUT_MS = 30_000
+
+STANDARD_ATTRIBUTES = {
+    "DelaySeconds": "0",
+    "MaximumMessageSize": "1048576",
+    "MessageRetentionPeriod": str(RETENTION_MS // 1000),
+    "ReceiveMessageWaitTimeSeconds": "0",
+    "VisibilityTimeout": str(VISIBILITY_TIMEOUT_MS // 1000),
+    "SqsManagedSseEnabled": "true",
+}
+
+
+def queue_record(name: str = "orders", *, tags: Mapping[str, str] | None = None) -> QueueRecord:
+    return QueueRecord(
+        name=name,
+        queue_id=uuid.uuid4().hex,
+        fifo=False,
+        attributes=dict(STANDARD_ATTRIBUTES),
+        tags=dict(tags or {}),
+        created_at_ms=T0,
+        last_modified_at_ms=T0,
+    )
+
+
+def create_queue(store: QueueStore, name: str = "orders") -> QueueRecord:
+    record, created = store.create_queue(queue_record(name))
+    assert created
+    return record
+
+
+def new_message(
+    body: str = "hello",
+    *,
+    sent_at_ms: int = T0,
+    visible_at_ms: int | None = None,
+    attributes: Mapping[str, MessageAttributeValue] | None = None,
+    system_attributes: Mapping[str, str] | None = None,
+) -> NewMessage:
+    return NewMessage(
+        message_id=str(uuid.uuid4()),
+        body=body,
+        attributes=dict(attributes or {}),
+        system_attributes=dict(system_attributes or {}),
+        sent_at_ms=sent_at_ms,
+        visible_at_ms=sent_at_ms if visible_at_ms is None else visible_at_ms,
+    )
+
+
+def put(store: QueueStore, queue: QueueRecord, *messages: NewMessage) -> list[NewMessage]:
+    store.put_messages(queue, messages)
+    return list(messages)
+
+
+def claim(
+    store: QueueStore,
+    queue: QueueRecord,
+    *,
+    now_ms: int = T0,
+    max_count: int = 10,
+    visibility_timeout_ms: int = VISIBILITY_TIMEOUT_MS,
+    retention_ms: int = RETENTION_MS,
+) -> list[StoredMessage]:
+    return store.claim_messages(
+        queue,
+        now_ms=now_ms,
+        max_count=max_count,
+        visibility_timeout_ms=visibility_timeout_ms,
+        retention_ms=retention_ms,
+    )
+
+
+def ids(messages: list[StoredMessage] | list[NewMessage]) -> set[str]:
+    return {message.message_id for message in messages}
