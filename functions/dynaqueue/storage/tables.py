@@ -1,0 +1,229 @@
+"""The one DynamoDB table, declared once as PynamoDB models: keys, ready index, TTL attribute, item layouts.
+
+Table (on-demand, TTL on `xa`): hash key `pk` (S), range key `sk` (S).
+
+| item            | `pk`             | `sk`             | other attributes                                          |
+|-----------------|------------------|------------------|-----------------------------------------------------------|
+| live queue      | `Q`              | queue name       | `qid`, `f`, `qa` (map), `tg` (map), `ca`, `ma`, `gen`, `lp` |
+| deleted queue   | `D`              | queue name       | `da` deleted at ms, `xa`                                  |
+| message (head)  | message id       | `m`              | `g1p`, `va`, `st`, `xa`, `b` or `nc`, then `rc`, `fr`, `lt` |
+| message chunk   | message id       | `c000`, `c001`…  | `b` (a slice of the content blob), `xa`                   |
+
+Message attributes: `g1p` = `<queue id>#<generation>#<shard>` (ready-index partition), `va` visible-at ms,
+`st` sent-at ms, `xa` TTL (epoch s: sent + 15 days, beyond the longest retention), `b` content blob (body
+and attributes, zlib when smaller; see dynamo_codec), `nc` number of chunk items instead of `b` when the
+blob exceeds 4 KB, `rc` receive count, `fr` first receive ms, `lt` lease token. `rc`, `fr` and `lt` are
+absent until the first receive, which keeps a new message's item small: a 1 KB JSON body makes a head
+item of about 0.5 KB, still under 1 KB after receives.
+
+GSI1, the ready index: partition `g1p` (S), sort `va` (N), projection INCLUDE `st`, `rc`. Only message heads
+carry `g1p`, so queue items and chunks never enter it. An entry is about 105 bytes: 1 write unit per index
+write, and a receive query (at most 20 entries) costs 0.5 read units (eventually consistent).
+
+Live queue items share one partition key so that ListQueues is one Query in name order; DynamoDB can
+split that item collection by sort key when it gets hot, and the in-Lambda cache keeps reads off it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pynamodb.attributes import (
+    BinaryAttribute,
+    BooleanAttribute,
+    MapAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+)
+from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
+from pynamodb.models import Model
+
+from dynaqueue.domain.model import QueueRecord
+
+HASH_KEY = "pk"
+RANGE_KEY = "sk"
+READY_INDEX = "GSI1"
+READY_KEY = "g1p"
+VISIBLE_AT = "va"
+SENT_AT = "st"
+EXPIRES_AT = "xa"
+CONTENT = "b"
+CHUNK_COUNT = "nc"
+RECEIVE_COUNT = "rc"
+FIRST_RECEIVED_AT = "fr"
+LEASE_TOKEN = "lt"
+LAST_PURGED_AT = "lp"
+
+QUEUES_PARTITION = "Q"
+DELETED_QUEUES_PARTITION = "D"
+MESSAGE_HEAD = "m"
+CHUNK_PREFIX = "c"
+
+
+class _TableItem(Model):
+    """Every item of the table: the composite primary key."""
+
+    pk = UnicodeAttribute(hash_key=True, attr_name=HASH_KEY)
+    sk = UnicodeAttribute(range_key=True, attr_name=RANGE_KEY)
+
+
+class ReadyIndex(GlobalSecondaryIndex["MessageItem"]):
+    """GSI1: the messages of one queue generation and shard, by the time they become receivable."""
+
+    class Meta:
+        index_name = READY_INDEX
+        projection = IncludeProjection([SENT_AT, RECEIVE_COUNT])
+
+    ready_key = UnicodeAttribute(hash_key=True, attr_name=READY_KEY)
+    visible_at_ms = NumberAttribute(range_key=True, attr_name=VISIBLE_AT)
+
+
+class MessageItem(_TableItem):
+    """A standard message's head item; `pk` is the message id."""
+
+    ready_key = UnicodeAttribute(attr_name=READY_KEY)
+    visible_at_ms = NumberAttribute(attr_name=VISIBLE_AT)
+    sent_at_ms = NumberAttribute(attr_name=SENT_AT)
+    expires_at = TTLAttribute(attr_name=EXPIRES_AT)
+    content = BinaryAttribute(null=True, legacy_encoding=False, attr_name=CONTENT)
+    chunk_count = NumberAttribute(null=True, attr_name=CHUNK_COUNT)
+    receive_count = NumberAttribute(null=True, attr_name=RECEIVE_COUNT)
+    first_received_at_ms = NumberAttribute(null=True, attr_name=FIRST_RECEIVED_AT)
+    lease_token = UnicodeAttribute(null=True, attr_name=LEASE_TOKEN)
+    ready = ReadyIndex()
+
+
+class ChunkItem(_TableItem):
+    """One slice of a content blob too large for the head item; `pk` is the message id."""
+
+    content = BinaryAttribute(legacy_encoding=False, attr_name=CONTENT)
+    expires_at = TTLAttribute(attr_name=EXPIRES_AT)
+
+
+class QueueItem(_TableItem):
+    """A live queue: `pk` is QUEUES_PARTITION, `sk` the queue name."""
+
+    queue_id = UnicodeAttribute(attr_name="qid")
+    fifo = BooleanAttribute(attr_name="f")
+    attributes = MapAttribute(attr_name="qa")
+    tags = MapAttribute(attr_name="tg")
+    created_at_ms = NumberAttribute(attr_name="ca")
+    last_modified_at_ms = NumberAttribute(attr_name="ma")
+    generation = NumberAttribute(attr_name="gen")
+    last_purged_at_ms = NumberAttribute(null=True, attr_name=LAST_PURGED_AT)
+
+    @classmethod
+    def from_domain(cls, record: QueueRecord) -> QueueItem:
+        return cls(
+            pk=QUEUES_PARTITION,
+            sk=record.name,
+            queue_id=record.queue_id,
+            fifo=record.fifo,
+            attributes=dict(record.attributes),
+            tags=dict(record.tags),
+            created_at_ms=record.created_at_ms,
+            last_modified_at_ms=record.last_modified_at_ms,
+            generation=record.generation,
+            last_purged_at_ms=record.last_purged_at_ms,
+        )
+
+    def to_domain(self) -> QueueRecord:
+        return QueueRecord(
+            name=self.sk,
+            queue_id=self.queue_id,
+            fifo=self.fifo,
+            attributes=self.attributes.as_dict(),
+            tags=self.tags.as_dict(),
+            created_at_ms=int(self.created_at_ms),
+            last_modified_at_ms=int(self.last_modified_at_ms),
+            generation=int(self.generation),
+            last_purged_at_ms=None if self.last_purged_at_ms is None else int(self.last_purged_at_ms),
+        )
+
+
+class DeletedQueueItem(_TableItem):
+    """When a queue name was last deleted (the 60-second re-create rule); TTL forgets it after a day."""
+
+    deleted_at_ms = NumberAttribute(attr_name="da")
+    expires_at = TTLAttribute(attr_name=EXPIRES_AT)
+
+
+def queue_record(item: Mapping[str, Any]) -> QueueRecord:
+    """The domain record of a raw queue item as the low-level client returns it."""
+    return QueueItem.from_raw_data(dict(item)).to_domain()
+
+
+@dataclass(frozen=True, slots=True)
+class IndexSchema:
+    """A global secondary index as the request-unit accountant needs it."""
+
+    name: str
+    hash_key: str
+    range_key: str
+    projection_type: str
+    non_key_attributes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TableSchema:
+    """Key names, indexes and TTL attribute of the table, derived from the models."""
+
+    hash_key: str
+    range_key: str
+    indexes: tuple[IndexSchema, ...]
+    ttl_attribute: str
+
+
+def _table_schema() -> TableSchema:
+    schema = MessageItem._get_schema()
+    keys = {key["KeyType"]: key["AttributeName"] for key in schema["key_schema"]}
+    indexes = []
+    for index in schema["global_secondary_indexes"]:
+        index_keys = {key["KeyType"]: key["AttributeName"] for key in index["key_schema"]}
+        projection = index["projection"]
+        indexes.append(
+            IndexSchema(
+                name=index["index_name"],
+                hash_key=index_keys["HASH"],
+                range_key=index_keys["RANGE"],
+                projection_type=projection["ProjectionType"],
+                non_key_attributes=tuple(projection.get("NonKeyAttributes", ())),
+            )
+        )
+    return TableSchema(
+        hash_key=keys["HASH"],
+        range_key=keys["RANGE"],
+        indexes=tuple(indexes),
+        ttl_attribute=MessageItem._ttl_attribute().attr_name,
+    )
+
+
+TABLE_SCHEMA = _table_schema()
+
+
+def create_table_arguments(table_name: str) -> dict[str, Any]:
+    """CreateTable parameters for the table (on-demand billing), as the models declare it."""
+    schema = MessageItem._get_schema()
+    return {
+        "TableName": table_name,
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": schema["attribute_definitions"],
+        "KeySchema": schema["key_schema"],
+        "GlobalSecondaryIndexes": [
+            {"IndexName": index["index_name"], "KeySchema": index["key_schema"], "Projection": index["projection"]}
+            for index in schema["global_secondary_indexes"]
+        ],
+    }
+
+
+def create_table(client: Any, table_name: str) -> None:
+    """Create the table with its ready index and TTL (local mode and tests; AWS gets it from the stack)."""
+    client.create_table(**create_table_arguments(table_name))
+    client.get_waiter("table_exists").wait(TableName=table_name, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+    client.update_time_to_live(
+        TableName=table_name,
+        TimeToLiveSpecification={"Enabled": True, "AttributeName": TABLE_SCHEMA.ttl_attribute},
+    )
