@@ -1,0 +1,1 @@
+"""The AWS infrastructure of dynaqueue: one CDK stack composed of constructs."""

@@ -1,0 +1,1 @@
+"""The building blocks of the queue service stack, one capability per module."""

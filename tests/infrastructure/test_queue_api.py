@@ -1,0 +1,58 @@
+"""The HTTP API: SQS routes to the API function, a logged and throttled default stage, a stable endpoint output."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_cdk.assertions import Match, Template
+
+from stacks.queue_service_stack import ENDPOINT_OUTPUT
+
+
+def test_sqs_routes_reach_the_api_function(template: Template) -> None:
+    for route_key in ("POST /", "ANY /{account}/{queue}"):
+        template.has_resource_properties("AWS::ApiGatewayV2::Route", {"RouteKey": route_key})
+    template.resource_count_is("AWS::ApiGatewayV2::Route", 2)
+    template.has_resource_properties(
+        "AWS::ApiGatewayV2::Integration",
+        {
+            "IntegrationType": "AWS_PROXY",
+            "PayloadFormatVersion": "2.0",
+            "IntegrationUri": {"Fn::GetAtt": [Match.string_like_regexp("^ApiFunction"), "Arn"]},
+        },
+    )
+
+
+def test_api_gateway_may_invoke_the_function_on_each_route(template: Template) -> None:
+    template.resource_count_is("AWS::Lambda::Permission", 2)
+    template.has_resource_properties(
+        "AWS::Lambda::Permission", {"Action": "lambda:InvokeFunction", "Principal": "apigateway.amazonaws.com"}
+    )
+
+
+def test_default_stage_deploys_itself_throttles_and_logs_json(
+    template: Template, resources: dict[str, dict[str, Any]]
+) -> None:
+    template.has_resource_properties(
+        "AWS::ApiGatewayV2::Stage",
+        {
+            "StageName": "$default",
+            "AutoDeploy": True,
+            "DefaultRouteSettings": {"ThrottlingRateLimit": 50, "ThrottlingBurstLimit": 100},
+            "AccessLogSettings": {
+                "DestinationArn": {"Fn::GetAtt": [Match.string_like_regexp("^ApiAccessLogs"), "Arn"]},
+                "Format": Match.any_value(),
+            },
+        },
+    )
+    (stage,) = (resource for resource in resources.values() if resource["Type"] == "AWS::ApiGatewayV2::Stage")
+    access_log_format = json.loads(stage["Properties"]["AccessLogSettings"]["Format"])
+    assert access_log_format["requestId"] == "$context.requestId"
+    assert access_log_format["status"] == "$context.status"
+
+
+def test_endpoint_url_output_has_a_stable_name(template: Template) -> None:
+    template.has_output(
+        ENDPOINT_OUTPUT, {"Value": {"Fn::GetAtt": [Match.string_like_regexp("^ApiHttpApi"), "ApiEndpoint"]}}
+    )
