@@ -5,12 +5,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 
-from dynaqueue.domain.model import MessageAttributeValue, NewMessage, QueueRecord, StoredMessage
+from dynaqueue.domain.model import FifoPutResult, MessageAttributeValue, NewMessage, QueueRecord, StoredMessage
 from dynaqueue.domain.ports import QueueStore
 
 T0 = 1_767_225_600_000
 RETENTION_MS = 345_600_000
 VISIBILITY_TIMEOUT_MS = 30_000
+DEDUP_WINDOW_MS = 300_000
 
 STANDARD_ATTRIBUTES = {
     "DelaySeconds": "0",
@@ -19,6 +20,14 @@ STANDARD_ATTRIBUTES = {
     "ReceiveMessageWaitTimeSeconds": "0",
     "VisibilityTimeout": str(VISIBILITY_TIMEOUT_MS // 1000),
     "SqsManagedSseEnabled": "true",
+}
+
+FIFO_ATTRIBUTES = {
+    **STANDARD_ATTRIBUTES,
+    "FifoQueue": "true",
+    "ContentBasedDeduplication": "false",
+    "DeduplicationScope": "queue",
+    "FifoThroughputLimit": "perQueue",
 }
 
 
@@ -34,8 +43,26 @@ def queue_record(name: str = "orders", *, tags: Mapping[str, str] | None = None)
     )
 
 
+def fifo_queue_record(name: str = "orders.fifo") -> QueueRecord:
+    return QueueRecord(
+        name=name,
+        queue_id=uuid.uuid4().hex,
+        fifo=True,
+        attributes=dict(FIFO_ATTRIBUTES),
+        tags={},
+        created_at_ms=T0,
+        last_modified_at_ms=T0,
+    )
+
+
 def create_queue(store: QueueStore, name: str = "orders") -> QueueRecord:
     record, created = store.create_queue(queue_record(name))
+    assert created
+    return record
+
+
+def create_fifo_queue(store: QueueStore, name: str = "orders.fifo") -> QueueRecord:
+    record, created = store.create_queue(fifo_queue_record(name))
     assert created
     return record
 
@@ -55,6 +82,27 @@ def new_message(
         system_attributes=dict(system_attributes or {}),
         sent_at_ms=sent_at_ms,
         visible_at_ms=sent_at_ms if visible_at_ms is None else visible_at_ms,
+    )
+
+
+def new_fifo_message(
+    body: str = "hello",
+    *,
+    group_id: str = "g1",
+    deduplication_key: str | None = None,
+    sent_at_ms: int = T0,
+    visible_at_ms: int | None = None,
+) -> NewMessage:
+    """A FIFO message; without a deduplication key it gets a unique one, so it is never a duplicate."""
+    return NewMessage(
+        message_id=str(uuid.uuid4()),
+        body=body,
+        attributes={},
+        system_attributes={},
+        sent_at_ms=sent_at_ms,
+        visible_at_ms=sent_at_ms if visible_at_ms is None else visible_at_ms,
+        group_id=group_id,
+        deduplication_key=deduplication_key or uuid.uuid4().hex,
     )
 
 
@@ -79,6 +127,38 @@ def claim(
         visibility_timeout_ms=visibility_timeout_ms,
         retention_ms=retention_ms,
     )
+
+
+def put_fifo(
+    store: QueueStore,
+    queue: QueueRecord,
+    *messages: NewMessage,
+    now_ms: int = T0,
+    dedup_window_ms: int = DEDUP_WINDOW_MS,
+) -> list[FifoPutResult]:
+    return store.put_fifo_messages(queue, messages, now_ms=now_ms, dedup_window_ms=dedup_window_ms)
+
+
+def claim_fifo(
+    store: QueueStore,
+    queue: QueueRecord,
+    *,
+    now_ms: int = T0,
+    max_count: int = 10,
+    visibility_timeout_ms: int = VISIBILITY_TIMEOUT_MS,
+    retention_ms: int = RETENTION_MS,
+) -> list[StoredMessage]:
+    return store.claim_fifo_messages(
+        queue,
+        now_ms=now_ms,
+        max_count=max_count,
+        visibility_timeout_ms=visibility_timeout_ms,
+        retention_ms=retention_ms,
+    )
+
+
+def bodies(messages: list[StoredMessage]) -> list[str]:
+    return [message.body for message in messages]
 
 
 def ids(messages: list[StoredMessage] | list[NewMessage]) -> set[str]:

@@ -10,16 +10,41 @@ from pathlib import Path
 
 import pytest
 
-from dynaqueue.domain.model import MessageAttributeValue, MessageCounts, PurgeOutcome, VisibilityOutcome
+from dynaqueue.domain.errors import QueueDoesNotExist
+from dynaqueue.domain.model import (
+    FifoPutResult,
+    LeasedReceipt,
+    MessageAttributeValue,
+    MessageCounts,
+    PurgeOutcome,
+    VisibilityOutcome,
+)
 from dynaqueue.storage.embedded import EmbeddedStore
 from tests.fakes import FakeClock
 
-from .builders import RETENTION_MS, T0, claim, create_queue, ids, new_message, put, queue_record
+from .builders import (
+    DEDUP_WINDOW_MS,
+    RETENTION_MS,
+    T0,
+    bodies,
+    claim,
+    claim_fifo,
+    create_fifo_queue,
+    create_queue,
+    ids,
+    new_fifo_message,
+    new_message,
+    put,
+    put_fifo,
+    queue_record,
+)
 
 JOIN_SECONDS = 10.0
 LONG_WAIT_SECONDS = 30.0
 POLL_SECONDS = 0.05
 POLLS = 200
+# Gives a waiting thread the time to block (or to return, if it wrongly would).
+SETTLE_SECONDS = 0.2
 
 Reopen = Callable[[], EmbeddedStore]
 
@@ -37,9 +62,22 @@ def _start(target: Callable[[], object]) -> threading.Thread:
     return thread
 
 
-def _stored_message_rows(path: Path) -> int:
+def _rows(path: Path, table: str) -> int:
     with sqlite3.connect(path) as db:
-        return db.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
+        return db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+
+
+def _stored_message_rows(path: Path) -> int:
+    return _rows(path, "messages")
+
+
+@pytest.fixture
+def clocked(tmp_path: Path) -> Iterator[tuple[EmbeddedStore, FakeClock]]:
+    """A store whose wait timer runs on a fake clock starting at T0, the instant the claims use."""
+    clock = FakeClock(start_ms=T0)
+    store = EmbeddedStore(tmp_path / "store.db", clock=clock)
+    yield store, clock
+    store.close()
 
 
 def test_everything_survives_close_and_reopen(reopen: Reopen) -> None:
@@ -241,3 +279,124 @@ def test_producers_and_consumers_in_many_threads_deliver_each_message_once(embed
     assert not any(thread.is_alive() for thread in producer_threads + consumer_threads)
     assert len(claimed) == len(set(claimed)) == producers * per_producer
     assert embedded.count_messages(record, now_ms=T0, retention_ms=RETENTION_MS) == MessageCounts()
+
+
+# --- FIFO queues ------------------------------------------------------------------------
+
+
+def test_fifo_state_survives_close_and_reopen(reopen: Reopen) -> None:
+    store = reopen()
+    record = create_fifo_queue(store)
+    original, _ = put_fifo(store, record, new_fifo_message("g1-0", deduplication_key="k"), new_fifo_message("g1-1"))
+    (leased,) = claim_fifo(store, record, max_count=1)
+    attempt = [LeasedReceipt(leased.message_id, leased.lease_token, T0)]
+    store.remember_receive_attempt(record, "attempt", attempt, expires_at_ms=T0 + 300_000)
+    store.close()
+
+    store = reopen()
+    try:
+        duplicate, later = put_fifo(
+            store, record, new_fifo_message("again", deduplication_key="k"), new_fifo_message("g1-2")
+        )
+        assert duplicate == FifoPutResult(original.message_id, original.sequence_number, duplicate=True)
+        assert int(later.sequence_number) > int(original.sequence_number)
+        assert claim_fifo(store, record, now_ms=T0 + 1) == []
+        assert store.recall_receive_attempt(record, "attempt", now_ms=T0 + 1) == attempt
+        assert store.get_leased_messages(record, attempt) == [leased]
+        outcome = store.delete_leased_message(record, leased.message_id, lease_token=leased.lease_token, now_ms=T0 + 1)
+        assert outcome is VisibilityOutcome.CHANGED
+        assert bodies(claim_fifo(store, record, now_ms=T0 + 1)) == ["g1-1", "g1-2"]
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("release", ["delete the head", "make the head visible"])
+def test_releasing_a_group_head_wakes_waiting_receivers(clocked: tuple[EmbeddedStore, FakeClock], release: str) -> None:
+    store, _ = clocked
+    record = create_fifo_queue(store)
+    put_fifo(store, record, *(new_fifo_message(f"g1-{index}") for index in range(2)))
+    (head,) = claim_fifo(store, record, max_count=1)
+    token = store.availability_token(record)
+    waiter = _start(lambda: store.wait_for_messages(record, token=token, timeout_seconds=LONG_WAIT_SECONDS))
+    time.sleep(SETTLE_SECONDS)
+    assert waiter.is_alive()
+
+    if release == "delete the head":
+        store.delete_leased_message(record, head.message_id, lease_token=head.lease_token, now_ms=T0)
+    else:
+        store.change_visibility(
+            record, head.message_id, lease_token=head.lease_token, visible_at_ms=T0, in_flight_at_ms=T0
+        )
+
+    waiter.join(JOIN_SECONDS)
+    assert not waiter.is_alive()
+    assert claim_fifo(store, record) != []
+
+
+def test_a_long_poll_ends_when_a_fifo_lease_runs_out(clocked: tuple[EmbeddedStore, FakeClock]) -> None:
+    store, clock = clocked
+    record = create_fifo_queue(store)
+    put_fifo(store, record, *(new_fifo_message(f"g1-{index}") for index in range(2)))
+    claim_fifo(store, record, visibility_timeout_ms=200)
+    token = store.availability_token(record)
+    waiter = _start(lambda: store.wait_for_messages(record, token=token, timeout_seconds=LONG_WAIT_SECONDS))
+
+    clock.advance(1)
+
+    waiter.join(JOIN_SECONDS)
+    assert not waiter.is_alive()
+    assert bodies(claim_fifo(store, record, now_ms=clock.now_ms())) == ["g1-0", "g1-1"]
+
+
+def test_a_purge_keeps_fifo_sends_stamped_after_its_instant(embedded: EmbeddedStore) -> None:
+    record = create_fifo_queue(embedded)
+    (racing,) = put_fifo(
+        embedded, record, new_fifo_message("racing", deduplication_key="k", sent_at_ms=T0 + 1_001), now_ms=T0 + 1_001
+    )
+
+    embedded.purge_queue("orders.fifo", now_ms=T0 + 1_000, min_interval_ms=60_000)
+
+    purged = embedded.get_queue("orders.fifo")
+    assert purged is not None
+    (again,) = put_fifo(embedded, purged, new_fifo_message("again", deduplication_key="k"), now_ms=T0 + 2_000)
+    assert again == FifoPutResult(racing.message_id, racing.sequence_number, duplicate=True)
+    assert bodies(claim_fifo(embedded, purged, now_ms=T0 + 2_000)) == ["racing"]
+
+
+def test_fifo_rows_of_purged_and_deleted_queues_are_swept(embedded: EmbeddedStore, tmp_path: Path) -> None:
+    purged, deleted, live = (create_fifo_queue(embedded, f"{name}.fifo") for name in ("purged", "deleted", "live"))
+    for queue in (purged, deleted, live):
+        put_fifo(embedded, queue, *(new_fifo_message(group_id=f"g{index}") for index in range(3)))
+        embedded.remember_receive_attempt(queue, "attempt", [], expires_at_ms=T0 + 300_000)
+
+    assert embedded.purge_queue("purged.fifo", now_ms=T0 + 1, min_interval_ms=60_000) is PurgeOutcome.PURGED
+    assert embedded.delete_queue("deleted.fifo", now_ms=T0 + 1)
+
+    expected = {"messages": 3, "fifo_groups": 3, "fifo_deduplication": 3, "fifo_receive_attempts": 1}
+    for _ in range(POLLS):
+        if {table: _rows(tmp_path / "store.db", table) for table in expected} == expected:
+            break
+        time.sleep(POLL_SECONDS)
+    assert {table: _rows(tmp_path / "store.db", table) for table in expected} == expected
+
+
+def test_expired_deduplication_records_and_attempts_are_forgotten(embedded: EmbeddedStore, tmp_path: Path) -> None:
+    record = create_fifo_queue(embedded)
+    put_fifo(embedded, record, *(new_fifo_message() for _ in range(5)))
+    for attempt in ("a1", "a2", "a3"):
+        embedded.remember_receive_attempt(record, attempt, [], expires_at_ms=T0 + 1_000)
+
+    put_fifo(embedded, record, new_fifo_message(), now_ms=T0 + DEDUP_WINDOW_MS)
+    embedded.recall_receive_attempt(record, "a1", now_ms=T0 + 1_000)
+
+    assert _rows(tmp_path / "store.db", "fifo_deduplication") == 1
+    assert _rows(tmp_path / "store.db", "fifo_receive_attempts") == 0
+
+
+def test_a_fifo_put_to_a_deleted_queue_is_refused(embedded: EmbeddedStore) -> None:
+    record = create_fifo_queue(embedded)
+    embedded.delete_queue("orders.fifo", now_ms=T0)
+
+    with pytest.raises(QueueDoesNotExist):
+        put_fifo(embedded, record, new_fifo_message())
+    assert claim_fifo(embedded, record) == []

@@ -20,6 +20,7 @@ MAX_VISIBILITY_TIMEOUT_SECONDS = 43_200
 MAX_WAIT_TIME_SECONDS = 20
 MAX_RECEIVE_MESSAGES = 10
 DEDUP_WINDOW_MS = 300_000
+RECEIVE_ATTEMPT_WINDOW_MS = 300_000
 
 # --- batches ------------------------------------------------------------------------------
 

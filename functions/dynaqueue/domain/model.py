@@ -49,6 +49,26 @@ class NewMessage:
     system_attributes: Mapping[str, str]
     sent_at_ms: int
     visible_at_ms: int
+    group_id: str | None = None
+    deduplication_key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FifoPutResult:
+    """What a FIFO put did with one message: stored it, or found a duplicate within the window."""
+
+    message_id: str
+    sequence_number: str
+    duplicate: bool
+
+
+@dataclass(frozen=True, slots=True)
+class LeasedReceipt:
+    """Enough to re-issue a receipt handle: which message, which lease, received when."""
+
+    message_id: str
+    lease_token: str
+    received_at_ms: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +83,7 @@ class StoredMessage:
     receive_count: int
     first_received_at_ms: int
     lease_token: str
+    sequence_number: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

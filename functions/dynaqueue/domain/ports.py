@@ -11,6 +11,8 @@ from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 from dynaqueue.domain.model import (
+    FifoPutResult,
+    LeasedReceipt,
     MessageCounts,
     NewMessage,
     PurgeOutcome,
@@ -102,12 +104,77 @@ class QueueStore(Protocol):
         *,
         lease_token: str,
         visible_at_ms: int,
+        in_flight_at_ms: int | None = None,
     ) -> VisibilityOutcome:
-        """Set `visible_at_ms` if the message still carries `lease_token`."""
+        """Set `visible_at_ms` if the message still carries `lease_token`.
+
+        With `in_flight_at_ms` (FIFO), the lease must also still be running then: a message
+        whose visibility already expired gives STALE.
+        """
         ...
 
     def count_messages(self, queue: QueueRecord, *, now_ms: int, retention_ms: int) -> MessageCounts:
         """Approximate visible / in-flight / delayed counts (expired messages excluded)."""
+        ...
+
+    # --- FIFO queues --------------------------------------------------------------------
+
+    def put_fifo_messages(
+        self, queue: QueueRecord, messages: Sequence[NewMessage], *, now_ms: int, dedup_window_ms: int
+    ) -> list[FifoPutResult]:
+        """Store FIFO messages in order, each atomically with its deduplication record.
+
+        Every message has `group_id` and `deduplication_key` (already qualified by the queue's
+        deduplication scope). A message whose key was first accepted less than `dedup_window_ms`
+        before `now_ms` is not stored; its result carries the original message id and sequence
+        number with `duplicate=True`. The window runs from the first accepted send and survives
+        the message's deletion; a purge clears it. Sequence numbers are 20-digit decimal
+        strings, strictly increasing within the queue in the order messages were stored.
+        """
+        ...
+
+    def claim_fifo_messages(
+        self,
+        queue: QueueRecord,
+        *,
+        now_ms: int,
+        max_count: int,
+        visibility_timeout_ms: int,
+        retention_ms: int,
+    ) -> list[StoredMessage]:
+        """Atomically lease up to `max_count` messages, keeping order within each message group.
+
+        Only the run of visible messages at the head of a group is receivable: the run stops at
+        the group's first message that is not visible (in flight or delayed), so nothing of a
+        group is delivered past a message still in flight. The batch is filled from one group
+        first, then from other groups; the result is in sequence order within each group. Two
+        concurrent claims never lease messages of the same group (the group is the lock).
+        Expired messages met at a group head are deleted and skipped. Leasing is as in
+        `claim_messages`, and each result carries its `sequence_number`.
+        """
+        ...
+
+    def delete_leased_message(
+        self, queue: QueueRecord, message_id: str, *, lease_token: str, now_ms: int
+    ) -> VisibilityOutcome:
+        """Delete a message only while the lease `lease_token` is still running at `now_ms`.
+
+        CHANGED: deleted; GONE: no such message; STALE: another lease, or this one expired.
+        """
+        ...
+
+    def get_leased_messages(self, queue: QueueRecord, leases: Sequence[LeasedReceipt]) -> list[StoredMessage]:
+        """The messages still held under exactly these leases (content and state), in the given order."""
+        ...
+
+    def remember_receive_attempt(
+        self, queue: QueueRecord, attempt_id: str, leases: Sequence[LeasedReceipt], *, expires_at_ms: int
+    ) -> None:
+        """Record what a FIFO receive with ReceiveRequestAttemptId returned, until `expires_at_ms`."""
+        ...
+
+    def recall_receive_attempt(self, queue: QueueRecord, attempt_id: str, *, now_ms: int) -> list[LeasedReceipt] | None:
+        """What an earlier receive with this attempt id returned, if recorded and not expired."""
         ...
 
     # --- long polling -------------------------------------------------------------------

@@ -7,8 +7,9 @@ import binascii
 import json
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 
-from dynaqueue.domain import limits
+from dynaqueue.domain import fifo, limits
 from dynaqueue.domain.addressing import queue_arn, queue_name_from_arn
 from dynaqueue.domain.checksums import md5_of_attributes, md5_of_body
 from dynaqueue.domain.clock import Clock
@@ -27,14 +28,12 @@ from dynaqueue.domain.messages import (
     select_message_attributes,
     select_system_attribute_names,
     validate_batch_entry_ids,
-    validate_body,
     validate_group_id,
-    validate_message_attributes,
-    validate_system_attributes,
 )
 from dynaqueue.domain.model import (
     BatchFailure,
     BatchResult,
+    LeasedReceipt,
     NewMessage,
     PurgeOutcome,
     QueueRecord,
@@ -62,6 +61,7 @@ from dynaqueue.domain.queue_attributes import (
     validate_tags,
 )
 from dynaqueue.domain.receipts import Receipt, ReceiptSigner
+from dynaqueue.domain.sending import prepare_message
 
 
 class QueueService:
@@ -198,9 +198,9 @@ class QueueService:
 
     def send_message(self, name: str, request: SendRequest) -> SendResult:
         record = self._queue(name)
-        message, result = self._accept(record, request, self._clock.now_ms(), in_batch=False)
-        self.store.put_messages(record, [message])
-        return result
+        now_ms = self._clock.now_ms()
+        prepared = prepare_message(record, request, now_ms, in_batch=False, sender_id=self.account_id)
+        return self._store_messages(record, [prepared], now_ms)[0]
 
     def send_message_batch(self, name: str, entries: Sequence[SendBatchEntry]) -> BatchResult[SendResult]:
         record = self._queue(name)
@@ -211,21 +211,23 @@ class QueueService:
                 f"Batch requests cannot be longer than {limits.MAX_BATCH_BYTES} bytes. "
                 f"You have sent {total_bytes} bytes."
             )
+        if record.fifo:
+            fifo.check_batch(record, [entry.request for entry in entries])
         now_ms = self._clock.now_ms()
-        accepted: list[tuple[str, SendResult]] = []
-        messages: list[NewMessage] = []
+        accepted_ids: list[str] = []
+        prepared: list[tuple[NewMessage, SendResult]] = []
         failed: list[BatchFailure] = []
         for entry in entries:
             try:
-                message, result = self._accept(record, entry.request, now_ms, in_batch=True)
+                prepared.append(
+                    prepare_message(record, entry.request, now_ms, in_batch=True, sender_id=self.account_id)
+                )
             except QueueServiceError as error:
                 failed.append(BatchFailure(id=entry.id, code=error.code, message=error.message))
                 continue
-            messages.append(message)
-            accepted.append((entry.id, result))
-        if messages:
-            self.store.put_messages(record, messages)
-        return BatchResult(successful=accepted, failed=failed)
+            accepted_ids.append(entry.id)
+        results = self._store_messages(record, prepared, now_ms) if prepared else []
+        return BatchResult(successful=list(zip(accepted_ids, results, strict=True)), failed=failed)
 
     def receive_message(self, name: str, request: ReceiveRequest) -> list[ReceivedMessage]:
         record = self._queue(name)
@@ -258,7 +260,17 @@ class QueueService:
             wait_seconds = int(record.attributes["ReceiveMessageWaitTimeSeconds"])
         if visibility_seconds is None:
             visibility_seconds = int(record.attributes["VisibilityTimeout"])
-        claimed, received_at_ms = self._claim_waiting(record, max_count, visibility_seconds, wait_seconds)
+        attempt_id = request.receive_request_attempt_id if record.fifo else None
+        replayed = self._replay_attempt(record, attempt_id, visibility_seconds) if attempt_id else None
+        if replayed is not None:
+            claimed, received_at_ms = replayed
+        else:
+            claimed, received_at_ms = self._claim_waiting(record, max_count, visibility_seconds, wait_seconds)
+            if attempt_id and claimed:
+                leases = [LeasedReceipt(m.message_id, m.lease_token, received_at_ms) for m in claimed]
+                self.store.remember_receive_attempt(
+                    record, attempt_id, leases, expires_at_ms=received_at_ms + limits.RECEIVE_ATTEMPT_WINDOW_MS
+                )
         system_names = select_system_attribute_names(request.system_attribute_names)
         return [
             self._received(record, message, received_at_ms, system_names, request.message_attribute_names)
@@ -320,54 +332,19 @@ class QueueService:
                 "Reason: Dead-letter queue must be same type of queue as the source."
             )
 
-    def _accept(
-        self, record: QueueRecord, request: SendRequest, now_ms: int, *, in_batch: bool
-    ) -> tuple[NewMessage, SendResult]:
-        validate_body(request.body)
-        validate_message_attributes(request.attributes)
-        validate_system_attributes(request.system_attributes)
-        maximum = int(record.attributes["MaximumMessageSize"])
-        if message_size(request.body, request.attributes) > maximum:
-            wording = "cannot be validated" if in_batch else "are invalid"
-            raise InvalidParameterValue(
-                f"One or more parameters {wording}. Reason: Message must be shorter than {maximum} bytes."
-            )
-        delay_seconds = request.delay_seconds
-        if delay_seconds is None:
-            delay_seconds = int(record.attributes["DelaySeconds"])
-        elif not 0 <= delay_seconds <= limits.MAX_DELAY_SECONDS:
-            raise InvalidParameterValue(
-                f"Value {delay_seconds} for parameter DelaySeconds is invalid. "
-                f"Reason: DelaySeconds must be >= 0 and <= {limits.MAX_DELAY_SECONDS}."
-            )
-        if request.deduplication_id is not None:
-            raise InvalidParameterValue(
-                f"Value {request.deduplication_id} for parameter MessageDeduplicationId is invalid. "
-                "Reason: The request includes a parameter that is not valid for this queue type."
-            )
-        system = {"SenderId": self.account_id}
-        if request.group_id is not None:
-            # Fair queues: a group id on a standard queue is validated and echoed back.
-            validate_group_id(request.group_id, "MessageGroupId")
-            system["MessageGroupId"] = request.group_id
-        trace = request.system_attributes.get("AWSTraceHeader")
-        if trace is not None and trace.string_value is not None:
-            system["AWSTraceHeader"] = trace.string_value
-        message = NewMessage(
-            message_id=str(uuid.uuid4()),
-            body=request.body,
-            attributes=dict(request.attributes),
-            system_attributes=system,
-            sent_at_ms=now_ms,
-            visible_at_ms=now_ms + delay_seconds * 1000,
-        )
-        result = SendResult(
-            message_id=message.message_id,
-            md5_of_message_body=md5_of_body(request.body),
-            md5_of_message_attributes=md5_of_attributes(request.attributes),
-            md5_of_message_system_attributes=md5_of_attributes(request.system_attributes),
-        )
-        return message, result
+    def _store_messages(
+        self, record: QueueRecord, prepared: Sequence[tuple[NewMessage, SendResult]], now_ms: int
+    ) -> list[SendResult]:
+        messages = [message for message, _ in prepared]
+        if not record.fifo:
+            self.store.put_messages(record, messages)
+            return [result for _, result in prepared]
+        # A duplicate within the deduplication window answers with the original message's ids.
+        stored = self.store.put_fifo_messages(record, messages, now_ms=now_ms, dedup_window_ms=limits.DEDUP_WINDOW_MS)
+        return [
+            replace(result, message_id=put.message_id, sequence_number=put.sequence_number)
+            for (_, result), put in zip(prepared, stored, strict=True)
+        ]
 
     def _claim_waiting(
         self, record: QueueRecord, max_count: int, visibility_seconds: int, wait_seconds: int
@@ -377,7 +354,8 @@ class QueueService:
         while True:
             token = self.store.availability_token(record)
             now_ms = self._clock.now_ms()
-            claimed = self.store.claim_messages(
+            claim = self.store.claim_fifo_messages if record.fifo else self.store.claim_messages
+            claimed = claim(
                 record,
                 now_ms=now_ms,
                 max_count=max_count,
@@ -388,6 +366,33 @@ class QueueService:
             if claimed or remaining <= 0:
                 return claimed, now_ms
             self.store.wait_for_messages(record, token=token, timeout_seconds=remaining)
+
+    def _replay_attempt(
+        self, record: QueueRecord, attempt_id: str, visibility_seconds: int
+    ) -> tuple[list[StoredMessage], int] | None:
+        """A retried FIFO receive gets the same messages and handles again, its visibility reset.
+
+        Only while every one of them is still held under the lease that receive issued; else
+        the retry is answered like a new receive.
+        """
+        now_ms = self._clock.now_ms()
+        leases = self.store.recall_receive_attempt(record, attempt_id, now_ms=now_ms)
+        if not leases:
+            return None
+        for lease in leases:
+            outcome = self.store.change_visibility(
+                record,
+                lease.message_id,
+                lease_token=lease.lease_token,
+                visible_at_ms=now_ms + visibility_seconds * 1000,
+                in_flight_at_ms=now_ms,
+            )
+            if outcome is not VisibilityOutcome.CHANGED:
+                return None
+        messages = self.store.get_leased_messages(record, leases)
+        if len(messages) != len(leases):
+            return None
+        return messages, leases[0].received_at_ms
 
     def _received(
         self,
@@ -409,6 +414,8 @@ class QueueService:
             "ApproximateReceiveCount": str(message.receive_count),
             "ApproximateFirstReceiveTimestamp": str(message.first_received_at_ms),
         }
+        if message.sequence_number is not None:
+            system["SequenceNumber"] = message.sequence_number
         selected = select_message_attributes(message.attributes, attribute_names)
         return ReceivedMessage(
             message_id=message.message_id,
@@ -422,8 +429,16 @@ class QueueService:
 
     def _delete(self, record: QueueRecord, receipt_handle: str) -> None:
         receipt = self._receipts.verify(receipt_handle, record.queue_id)
-        # SQS: deleting with a stale handle, or an already deleted message, still succeeds.
-        self.store.delete_message(record, receipt.message_id)
+        if not record.fifo:
+            # SQS: deleting with a stale handle, or an already deleted message, still succeeds.
+            self.store.delete_message(record, receipt.message_id)
+            return
+        # FIFO: a handle whose lease ran out may no longer settle the message (its group moved on).
+        outcome = self.store.delete_leased_message(
+            record, receipt.message_id, lease_token=receipt.lease_token, now_ms=self._clock.now_ms()
+        )
+        if outcome is VisibilityOutcome.STALE:
+            raise _expired_handle(receipt_handle)
 
     def _change_visibility(self, record: QueueRecord, receipt_handle: str, visibility_timeout: int) -> None:
         if not 0 <= visibility_timeout <= limits.MAX_VISIBILITY_TIMEOUT_SECONDS:
@@ -442,7 +457,11 @@ class QueueService:
                 f"[{limits.MAX_VISIBILITY_TIMEOUT_SECONDS} seconds]."
             )
         outcome = self.store.change_visibility(
-            record, receipt.message_id, lease_token=receipt.lease_token, visible_at_ms=visible_at_ms
+            record,
+            receipt.message_id,
+            lease_token=receipt.lease_token,
+            visible_at_ms=visible_at_ms,
+            in_flight_at_ms=now_ms if record.fifo else None,
         )
         if outcome is VisibilityOutcome.GONE:
             raise InvalidParameterValue(
@@ -450,10 +469,13 @@ class QueueService:
                 "Reason: Message does not exist or is not available for visibility timeout change."
             )
         if outcome is VisibilityOutcome.STALE:
-            raise InvalidParameterValue(
-                f"Value {receipt_handle} for parameter ReceiptHandle is invalid. "
-                "Reason: The receipt handle has expired."
-            )
+            raise _expired_handle(receipt_handle)
+
+
+def _expired_handle(receipt_handle: str) -> InvalidParameterValue:
+    return InvalidParameterValue(
+        f"Value {receipt_handle} for parameter ReceiptHandle is invalid. Reason: The receipt handle has expired."
+    )
 
 
 def _retention_ms(record: QueueRecord) -> int:

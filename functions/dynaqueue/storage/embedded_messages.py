@@ -1,0 +1,129 @@
+"""Standard-queue message statements of the embedded store, and the lease both queue types share."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from collections.abc import Sequence
+
+from dynaqueue.domain.model import MessageCounts, NewMessage, StoredMessage
+from dynaqueue.storage.embedded_codec import encode_message_attributes, encode_strings, stored_message
+
+# Rows a claim may look at beyond the ones it leases: expired messages met at the head are deleted
+# on the way, and this bound keeps one claim's work independent of how many have expired.
+EXPIRED_ROWS_PER_CLAIM = 100
+
+CURRENT_GENERATION = "(SELECT generation FROM queues WHERE queue_id = :queue_id)"
+
+_CLAIM_CANDIDATES = f"""
+SELECT rowid, sent_at_ms FROM messages
+WHERE queue_id = :queue_id AND generation = {CURRENT_GENERATION} AND visible_at_ms <= :now_ms
+ORDER BY visible_at_ms
+LIMIT :limit
+"""
+
+_LEASE = """
+UPDATE messages
+SET visible_at_ms = :visible_at_ms,
+    receive_count = receive_count + 1,
+    first_received_at_ms = COALESCE(first_received_at_ms, :now_ms),
+    lease_token = :lease_token
+WHERE rowid = :rowid
+RETURNING message_id, body, attributes, system_attributes, sent_at_ms, receive_count, first_received_at_ms,
+    lease_token, sequence
+"""
+
+_COUNT = f"""
+SELECT
+    COALESCE(SUM(visible_at_ms <= :now_ms), 0),
+    COALESCE(SUM(visible_at_ms > :now_ms AND receive_count > 0), 0),
+    COALESCE(SUM(visible_at_ms > :now_ms AND receive_count = 0), 0)
+FROM messages
+WHERE queue_id = :queue_id AND generation = {CURRENT_GENERATION} AND sent_at_ms >= :oldest_sent_at_ms
+"""
+
+_EARLIEST_VISIBLE_AT = f"""
+SELECT MIN(visible_at_ms) FROM messages WHERE queue_id = :queue_id AND generation = {CURRENT_GENERATION}
+"""
+
+
+def put_messages(db: sqlite3.Connection, queue_id: str, messages: Sequence[NewMessage]) -> None:
+    # Messages join the stored generation, not the caller's: a record read before a purge
+    # must not send messages into the purged generation.
+    db.executemany(
+        """
+        INSERT INTO messages (queue_id, generation, message_id, body, attributes, system_attributes,
+            sent_at_ms, visible_at_ms, receive_count)
+        SELECT :queue_id, generation, :message_id, :body, :attributes, :system_attributes,
+            :sent_at_ms, :visible_at_ms, 0
+        FROM queues WHERE queue_id = :queue_id
+        """,
+        [
+            {
+                "queue_id": queue_id,
+                "message_id": message.message_id,
+                "body": message.body,
+                "attributes": encode_message_attributes(message.attributes),
+                "system_attributes": encode_strings(message.system_attributes),
+                "sent_at_ms": message.sent_at_ms,
+                "visible_at_ms": message.visible_at_ms,
+            }
+            for message in messages
+        ],
+    )
+
+
+def claim_messages(
+    db: sqlite3.Connection,
+    queue_id: str,
+    *,
+    now_ms: int,
+    max_count: int,
+    visibility_timeout_ms: int,
+    retention_ms: int,
+) -> list[StoredMessage]:
+    oldest_sent_at_ms = now_ms - retention_ms
+    candidates = db.execute(
+        _CLAIM_CANDIDATES,
+        {"queue_id": queue_id, "now_ms": now_ms, "limit": max_count + EXPIRED_ROWS_PER_CLAIM},
+    ).fetchall()
+    expired = [(row["rowid"],) for row in candidates if row["sent_at_ms"] < oldest_sent_at_ms]
+    db.executemany("DELETE FROM messages WHERE rowid = ?", expired)
+    fresh = [row["rowid"] for row in candidates if row["sent_at_ms"] >= oldest_sent_at_ms][:max_count]
+    return [lease_message(db, rowid, now_ms=now_ms, visibility_timeout_ms=visibility_timeout_ms) for rowid in fresh]
+
+
+def lease_message(db: sqlite3.Connection, rowid: int, *, now_ms: int, visibility_timeout_ms: int) -> StoredMessage:
+    """Lease one message: hidden until the timeout ends, counted as received, under a fresh token."""
+    leased = db.execute(
+        _LEASE,
+        {
+            "rowid": rowid,
+            "now_ms": now_ms,
+            "visible_at_ms": now_ms + visibility_timeout_ms,
+            "lease_token": uuid.uuid4().hex,
+        },
+    ).fetchone()
+    return stored_message(leased)
+
+
+def count_messages(db: sqlite3.Connection, queue_id: str, *, now_ms: int, retention_ms: int) -> MessageCounts:
+    visible, in_flight, delayed = db.execute(
+        _COUNT, {"queue_id": queue_id, "now_ms": now_ms, "oldest_sent_at_ms": now_ms - retention_ms}
+    ).fetchone()
+    return MessageCounts(visible=visible, in_flight=in_flight, delayed=delayed)
+
+
+def earliest_visible_at(db: sqlite3.Connection, queue_id: str) -> int | None:
+    return db.execute(_EARLIEST_VISIBLE_AT, {"queue_id": queue_id}).fetchone()[0]
+
+
+def live_message(db: sqlite3.Connection, queue_id: str, message_id: str) -> sqlite3.Row | None:
+    """Where a message of the queue's live generation is and its lease state, or None."""
+    return db.execute(
+        f"""
+        SELECT rowid, generation, group_id, lease_token, visible_at_ms FROM messages
+        WHERE queue_id = :queue_id AND message_id = :message_id AND generation = {CURRENT_GENERATION}
+        """,
+        {"queue_id": queue_id, "message_id": message_id},
+    ).fetchone()

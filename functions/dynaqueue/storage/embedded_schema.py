@@ -1,0 +1,110 @@
+"""The embedded store's SQLite file: tables, indexes, schema version and connection settings."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+
+SCHEMA_VERSION = 2
+
+_SCHEMA = f"""
+BEGIN IMMEDIATE;
+CREATE TABLE IF NOT EXISTS queues (
+    name TEXT PRIMARY KEY,
+    queue_id TEXT NOT NULL UNIQUE,
+    fifo INTEGER NOT NULL,
+    attributes TEXT NOT NULL,
+    tags TEXT NOT NULL,
+    created_at_ms INTEGER NOT NULL,
+    last_modified_at_ms INTEGER NOT NULL,
+    generation INTEGER NOT NULL,
+    last_purged_at_ms INTEGER,
+    -- The last FIFO sequence number given out; kept across purges so numbers never repeat.
+    last_sequence INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS deleted_queues (
+    name TEXT PRIMARY KEY,
+    deleted_at_ms INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS messages (
+    queue_id TEXT NOT NULL,
+    generation INTEGER NOT NULL,
+    message_id TEXT NOT NULL,
+    body TEXT NOT NULL,
+    attributes TEXT NOT NULL,
+    system_attributes TEXT NOT NULL,
+    sent_at_ms INTEGER NOT NULL,
+    visible_at_ms INTEGER NOT NULL,
+    receive_count INTEGER NOT NULL,
+    first_received_at_ms INTEGER,
+    lease_token TEXT,
+    -- FIFO messages only; NULL on standard queues.
+    group_id TEXT,
+    sequence INTEGER
+);
+CREATE UNIQUE INDEX IF NOT EXISTS messages_by_id ON messages (queue_id, message_id);
+-- The ready index: a claim reads only the head of one queue generation in visibility order;
+-- sent_at_ms and receive_count let counting run on the index alone.
+CREATE INDEX IF NOT EXISTS messages_ready
+    ON messages (queue_id, generation, visible_at_ms, sent_at_ms, receive_count);
+-- A FIFO group's messages in sequence order; partial, so standard messages never pay for it.
+CREATE INDEX IF NOT EXISTS messages_in_group
+    ON messages (queue_id, generation, group_id, sequence) WHERE group_id IS NOT NULL;
+-- One row per non-empty FIFO group: when its first message is visible. A claim searches only the
+-- groups whose head is visible now, so blocked groups and backlogs cost it nothing.
+CREATE TABLE IF NOT EXISTS fifo_groups (
+    queue_id TEXT NOT NULL,
+    generation INTEGER NOT NULL,
+    group_id TEXT NOT NULL,
+    head_visible_at_ms INTEGER NOT NULL,
+    PRIMARY KEY (queue_id, generation, group_id)
+);
+CREATE INDEX IF NOT EXISTS fifo_groups_ready ON fifo_groups (queue_id, generation, head_visible_at_ms, group_id);
+-- The first accepted send of each deduplication key; it outlives the message, not a purge.
+CREATE TABLE IF NOT EXISTS fifo_deduplication (
+    queue_id TEXT NOT NULL,
+    generation INTEGER NOT NULL,
+    deduplication_key TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    sequence INTEGER NOT NULL,
+    accepted_at_ms INTEGER NOT NULL,
+    PRIMARY KEY (queue_id, generation, deduplication_key)
+);
+CREATE INDEX IF NOT EXISTS fifo_deduplication_by_age ON fifo_deduplication (queue_id, generation, accepted_at_ms);
+CREATE TABLE IF NOT EXISTS fifo_receive_attempts (
+    queue_id TEXT NOT NULL,
+    generation INTEGER NOT NULL,
+    attempt_id TEXT NOT NULL,
+    leases TEXT NOT NULL,
+    expires_at_ms INTEGER NOT NULL,
+    PRIMARY KEY (queue_id, generation, attempt_id)
+);
+CREATE INDEX IF NOT EXISTS fifo_receive_attempts_by_expiry
+    ON fifo_receive_attempts (queue_id, generation, expires_at_ms);
+-- Generations (below_generation, exclusive) whose rows are unreachable and still to be deleted.
+CREATE TABLE IF NOT EXISTS abandoned_generations (
+    queue_id TEXT NOT NULL,
+    below_generation INTEGER NOT NULL,
+    PRIMARY KEY (queue_id, below_generation)
+);
+PRAGMA user_version = {SCHEMA_VERSION};
+COMMIT;
+"""
+
+
+def connect(path: str | os.PathLike[str]) -> sqlite3.Connection:
+    db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    db.row_factory = sqlite3.Row
+    # In WAL mode NORMAL survives any process crash; only an OS crash or power loss can roll back
+    # the last commits, a fair price for not syncing the disk on every message.
+    db.execute("PRAGMA synchronous = NORMAL")
+    db.execute("PRAGMA busy_timeout = 5000")
+    return db
+
+
+def create_schema(db: sqlite3.Connection, path: str | os.PathLike[str]) -> None:
+    """Create the tables of a new file; refuse a file written by another schema version."""
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version not in (0, SCHEMA_VERSION):
+        raise ValueError(f"{os.fspath(path)} holds a store of schema version {version}, not {SCHEMA_VERSION}")
+    db.executescript(_SCHEMA)
