@@ -16,6 +16,7 @@ ENV_DATA_DIR = "DYNAQUEUE_DATA_DIR"
 ENV_ACCOUNT_ID = "DYNAQUEUE_ACCOUNT_ID"
 ENV_REGION = "DYNAQUEUE_REGION"
 ENV_RECEIPT_SECRET = "DYNAQUEUE_RECEIPT_SECRET"
+ENV_RECEIPT_SECRET_ARN = "DYNAQUEUE_RECEIPT_SECRET_ARN"
 ENV_SHARDS = "DYNAQUEUE_SHARDS"
 ENV_QUEUE_CACHE_SECONDS = "DYNAQUEUE_QUEUE_CACHE_SECONDS"
 
@@ -39,6 +40,7 @@ class Settings:
     account_id: str = DEFAULT_ACCOUNT_ID
     region: str = DEFAULT_REGION
     receipt_secret: str = ""
+    receipt_secret_arn: str = ""
     shards: int = 4
     queue_cache_seconds: float = 0.0
 
@@ -61,6 +63,7 @@ class Settings:
             account_id=account_id,
             region=environ.get(ENV_REGION) or environ.get("AWS_REGION") or DEFAULT_REGION,
             receipt_secret=environ.get(ENV_RECEIPT_SECRET, ""),
+            receipt_secret_arn=environ.get(ENV_RECEIPT_SECRET_ARN, ""),
             shards=_int(environ, ENV_SHARDS, 4, low=1, high=256),
             queue_cache_seconds=float(_int(environ, ENV_QUEUE_CACHE_SECONDS, 0, low=0, high=300)),
         )
