@@ -558,3 +558,22 @@ def test_a_long_poll_on_an_empty_queue_returns_nothing_when_the_wait_ends(real_t
     service = real_time_service
     service.create_queue("orders", {"ReceiveMessageWaitTimeSeconds": "1"}, {})
     assert service.receive_message("orders", ReceiveRequest()) == []
+
+
+def test_a_receive_answer_stays_within_the_response_budget(service: QueueService) -> None:
+    # Six messages of 1,000,000 bytes would not fit in one Lambda response (6 MB): SQS may return fewer.
+    service.create_queue("big", {}, {})
+    for _ in range(6):
+        service.send_message("big", SendRequest(body="y" * 1_000_000))
+    first = service.receive_message("big", ReceiveRequest(max_number_of_messages=10))
+    assert 1 <= len(first) < 6
+    # The rest were released, not hidden: the next receive gets them at once.
+    rest = service.receive_message("big", ReceiveRequest(max_number_of_messages=10))
+    assert len(first) + len(rest) == 6
+    assert {m.message_id for m in first}.isdisjoint(m.message_id for m in rest)
+
+
+def test_one_message_over_the_budget_is_still_delivered(service: QueueService) -> None:
+    service.create_queue("quotes", {}, {})
+    service.send_message("quotes", SendRequest(body='"' * 1_048_576))
+    assert len(service.receive_message("quotes", ReceiveRequest(max_number_of_messages=10))) == 1

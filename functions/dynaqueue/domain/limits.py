@@ -21,6 +21,8 @@ MAX_WAIT_TIME_SECONDS = 20
 MAX_RECEIVE_MESSAGES = 10
 DEDUP_WINDOW_MS = 300_000
 RECEIVE_ATTEMPT_WINDOW_MS = 300_000
+# Lambda returns at most 6 MB synchronously; keep a receive's rendered answer well below it.
+RECEIVE_RESPONSE_BUDGET_BYTES = 5_000_000
 
 # --- batches ------------------------------------------------------------------------------
 

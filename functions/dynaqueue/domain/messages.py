@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import string
 from collections.abc import Mapping, Sequence
@@ -256,3 +257,14 @@ def _first_invalid_character(text: str) -> str | None:
 def _byte_length(text: str) -> int:
     # Sizes are taken before validation, so a lone surrogate must not break the count.
     return len(text.encode("utf-8", "surrogatepass"))
+
+
+def response_size_estimate(body: str, attributes: Mapping[str, MessageAttributeValue]) -> int:
+    """An upper bound of the bytes a received message adds to a response on its way to the client.
+
+    The body is JSON-escaped once by the wire protocol and again when the Lambda response is
+    serialized, so each quote or backslash can grow fourfold and other characters twofold at
+    most; binary attribute values travel base64-encoded.
+    """
+    escaped_twice = json.dumps(json.dumps(body, ensure_ascii=False), ensure_ascii=False)
+    return len(escaped_twice.encode("utf-8", "surrogatepass")) + 2 * message_size("", attributes) + 1024

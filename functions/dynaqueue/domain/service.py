@@ -25,6 +25,7 @@ from dynaqueue.domain.errors import (
 )
 from dynaqueue.domain.messages import (
     message_size,
+    response_size_estimate,
     select_message_attributes,
     select_system_attribute_names,
     validate_batch_entry_ids,
@@ -266,6 +267,7 @@ class QueueService:
             claimed, received_at_ms = replayed
         else:
             claimed, received_at_ms = self._claim_waiting(record, max_count, visibility_seconds, wait_seconds)
+            claimed = self._within_response_budget(record, claimed, received_at_ms)
             if attempt_id and claimed:
                 leases = [LeasedReceipt(m.message_id, m.lease_token, received_at_ms) for m in claimed]
                 self.store.remember_receive_attempt(
@@ -366,6 +368,27 @@ class QueueService:
             if claimed or remaining <= 0:
                 return claimed, now_ms
             self.store.wait_for_messages(record, token=token, timeout_seconds=remaining)
+
+    def _within_response_budget(
+        self, record: QueueRecord, claimed: list[StoredMessage], now_ms: int
+    ) -> list[StoredMessage]:
+        """Keep a receive's answer within what Lambda and API Gateway can return (spec §11.4).
+
+        SQS may return fewer messages than asked for, so the messages past the budget are
+        released at once (visible again) rather than failing the whole response; the first
+        message is always returned.
+        """
+        kept: list[StoredMessage] = []
+        total = 0
+        for message in claimed:
+            total += response_size_estimate(message.body, message.attributes)
+            if kept and total > limits.RECEIVE_RESPONSE_BUDGET_BYTES:
+                self.store.change_visibility(
+                    record, message.message_id, lease_token=message.lease_token, visible_at_ms=now_ms
+                )
+                continue
+            kept.append(message)
+        return kept
 
     def _replay_attempt(
         self, record: QueueRecord, attempt_id: str, visibility_seconds: int
