@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -577,3 +578,73 @@ def test_one_message_over_the_budget_is_still_delivered(service: QueueService) -
     service.create_queue("quotes", {}, {})
     service.send_message("quotes", SendRequest(body='"' * 1_048_576))
     assert len(service.receive_message("quotes", ReceiveRequest(max_number_of_messages=10))) == 1
+
+
+# --- permissions and dead-letter sources ------------------------------------------------
+
+
+def test_add_permission_builds_the_policy_sqs_generates(service: QueueService) -> None:
+    service.create_queue("shared", {}, {})
+    service.add_permission("shared", "one", ["111111111111"], ["SendMessage"])
+    service.add_permission("shared", "two", ["111111111111", "222222222222"], ["ReceiveMessage", "DeleteMessage"])
+    policy = json.loads(service.get_queue_attributes("shared", ["Policy"])["Policy"])
+    arn = "arn:aws:sqs:us-east-1:123456789012:shared"
+    assert policy["Version"] == "2008-10-17"
+    assert policy["Id"] == f"{arn}/SQSDefaultPolicy"
+    assert policy["Statement"] == [
+        {
+            "Sid": "one",
+            "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::111111111111:root"},
+            "Action": "SQS:SendMessage",
+            "Resource": arn,
+        },
+        {
+            "Sid": "two",
+            "Effect": "Allow",
+            "Principal": {"AWS": ["arn:aws:iam::111111111111:root", "arn:aws:iam::222222222222:root"]},
+            "Action": ["SQS:ReceiveMessage", "SQS:DeleteMessage"],
+            "Resource": arn,
+        },
+    ]
+
+
+def test_permission_errors(service: QueueService) -> None:
+    service.create_queue("shared", {}, {})
+    service.add_permission("shared", "one", ["111111111111"], ["*"])
+    with pytest.raises(errors.InvalidParameterValue, match="Reason: Already exists"):
+        service.add_permission("shared", "one", ["111111111111"], ["SendMessage"])
+    with pytest.raises(errors.InvalidParameterValue, match="ActionName"):
+        service.add_permission("shared", "bad", ["111111111111"], ["CreateQueue"])
+    with pytest.raises(errors.OverLimit, match="8 Actions were found, maximum allowed is 7"):
+        service.add_permission("shared", "many", ["111111111111"], ["SendMessage"] * 8)
+    with pytest.raises(errors.InvalidParameterValue, match="PrincipalId"):
+        service.add_permission("shared", "nobody", [], ["SendMessage"])
+    with pytest.raises(errors.InvalidParameterValue, match="find label"):
+        service.remove_permission("shared", "absent")
+
+
+def test_removing_the_last_statement_removes_the_policy(service: QueueService) -> None:
+    service.create_queue("shared", {}, {})
+    service.add_permission("shared", "one", ["111111111111"], ["SendMessage"])
+    service.add_permission("shared", "two", ["111111111111"], ["ReceiveMessage"])
+    service.remove_permission("shared", "one")
+    statements = json.loads(service.get_queue_attributes("shared", ["Policy"])["Policy"])["Statement"]
+    assert [statement["Sid"] for statement in statements] == ["two"]
+    service.remove_permission("shared", "two")
+    assert service.get_queue_attributes("shared", ["Policy"]) == {}
+
+
+def test_dead_letter_source_queues_are_listed_and_paged(service: QueueService) -> None:
+    service.create_queue("dlq", {}, {})
+    service.create_queue("unrelated", {}, {})
+    policy = '{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:123456789012:dlq","maxReceiveCount":3}'
+    for name in ("src-a", "src-b", "src-c"):
+        service.create_queue(name, {"RedrivePolicy": policy}, {})
+    assert service.list_dead_letter_source_queues("dlq", None, None) == (["src-a", "src-b", "src-c"], None)
+    page, token = service.list_dead_letter_source_queues("dlq", 2, None)
+    assert page == ["src-a", "src-b"]
+    assert service.list_dead_letter_source_queues("dlq", 2, token) == (["src-c"], None)
+    assert service.list_dead_letter_source_queues("unrelated", None, None) == ([], None)
+    with pytest.raises(errors.QueueDoesNotExist):
+        service.list_dead_letter_source_queues("missing", None, None)

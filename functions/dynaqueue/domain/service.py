@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
-from dynaqueue.domain import fifo, limits
+from dynaqueue.domain import fifo, limits, permissions
 from dynaqueue.domain.addressing import queue_arn, queue_name_from_arn
 from dynaqueue.domain.checksums import md5_of_attributes, md5_of_body
 from dynaqueue.domain.clock import Clock
@@ -130,11 +130,7 @@ class QueueService:
     def list_queues(
         self, prefix: str | None, max_results: int | None, next_token: str | None
     ) -> tuple[list[str], str | None]:
-        if max_results is not None and not 1 <= max_results <= limits.MAX_LIST_RESULTS:
-            raise InvalidParameterValue(
-                f"Value {max_results} for parameter MaxResults is invalid. "
-                f"Reason: MaxResults must be an integer between 1 and {limits.MAX_LIST_RESULTS}."
-            )
+        _check_max_results(max_results)
         after = _decode_page_token(next_token) if next_token else None
         page_size = max_results or limits.MAX_LIST_RESULTS
         names = self.store.list_queue_names(prefix or "", after, page_size + 1)
@@ -160,13 +156,7 @@ class QueueService:
         record = self._queue(name)
         changes = validate_attributes(attributes, fifo=record.fifo, creating=False)
         self._check_redrive_target(changes, fifo=record.fifo)
-        updated = self.store.update_queue(
-            name,
-            attributes=apply_attribute_changes(record.attributes, changes),
-            modified_at_ms=self._clock.now_ms(),
-        )
-        if updated is None:
-            raise QueueDoesNotExist()
+        self._replace_attributes(name, apply_attribute_changes(record.attributes, changes))
 
     def purge_queue(self, name: str) -> None:
         outcome = self.store.purge_queue(name, now_ms=self._clock.now_ms(), min_interval_ms=limits.PURGE_INTERVAL_MS)
@@ -194,6 +184,51 @@ class QueueService:
 
     def list_queue_tags(self, name: str) -> dict[str, str]:
         return dict(self._queue(name).tags)
+
+    def add_permission(self, name: str, label: str, account_ids: Sequence[str], actions: Sequence[str]) -> None:
+        record = self._queue(name)
+        policy = permissions.add_statement(
+            record.attributes.get("Policy"),
+            queue_arn=self.queue_arn(name),
+            label=label,
+            account_ids=account_ids,
+            actions=actions,
+        )
+        self._replace_attributes(name, {**record.attributes, "Policy": policy})
+
+    def remove_permission(self, name: str, label: str) -> None:
+        record = self._queue(name)
+        policy = permissions.remove_statement(
+            record.attributes.get("Policy"), queue_arn=self.queue_arn(name), label=label
+        )
+        attributes = {key: value for key, value in record.attributes.items() if key != "Policy"}
+        self._replace_attributes(name, {**attributes, "Policy": policy} if policy else attributes)
+
+    def list_dead_letter_source_queues(
+        self, name: str, max_results: int | None, next_token: str | None
+    ) -> tuple[list[str], str | None]:
+        """Queues whose RedrivePolicy targets this queue, in name order, paged like ListQueues."""
+        self._queue(name)
+        target_arn = self.queue_arn(name)
+        _check_max_results(max_results)
+        sources: list[str] = []
+        after = _decode_page_token(next_token) if next_token else None
+        page_size = max_results or limits.MAX_LIST_RESULTS
+        while True:
+            names = self.store.list_queue_names("", after, limits.MAX_LIST_RESULTS)
+            for candidate in names:
+                record = self.store.get_queue(candidate)
+                policy = record.attributes.get("RedrivePolicy") if record else None
+                if policy and json.loads(policy)["deadLetterTargetArn"] == target_arn:
+                    sources.append(candidate)
+                    if len(sources) > page_size:
+                        break
+            if len(sources) > page_size or len(names) < limits.MAX_LIST_RESULTS:
+                break
+            after = names[-1]
+        page = sources[:page_size]
+        more = max_results is not None and len(sources) > page_size
+        return page, _encode_page_token(page[-1]) if more else None
 
     # --- messages -----------------------------------------------------------------------
 
@@ -310,6 +345,10 @@ class QueueService:
         if record is None:
             raise QueueDoesNotExist()
         return record
+
+    def _replace_attributes(self, name: str, attributes: Mapping[str, str]) -> None:
+        if self.store.update_queue(name, attributes=attributes, modified_at_ms=self._clock.now_ms()) is None:
+            raise QueueDoesNotExist()
 
     def _update_tags(self, name: str, tags: Mapping[str, str]) -> None:
         if self.store.update_queue(name, tags=tags) is None:
@@ -499,6 +538,14 @@ def _expired_handle(receipt_handle: str) -> InvalidParameterValue:
     return InvalidParameterValue(
         f"Value {receipt_handle} for parameter ReceiptHandle is invalid. Reason: The receipt handle has expired."
     )
+
+
+def _check_max_results(max_results: int | None) -> None:
+    if max_results is not None and not 1 <= max_results <= limits.MAX_LIST_RESULTS:
+        raise InvalidParameterValue(
+            f"Value {max_results} for parameter MaxResults is invalid. "
+            f"Reason: MaxResults must be an integer between 1 and {limits.MAX_LIST_RESULTS}."
+        )
 
 
 def _retention_ms(record: QueueRecord) -> int:
