@@ -15,7 +15,7 @@ from moto import mock_aws
 from dynaqueue.domain.model import MessageAttributeValue, NewMessage, QueueRecord
 from dynaqueue.storage.capacity import CapacityMeter, item_size
 from dynaqueue.storage.dynamo import DynamoStore
-from dynaqueue.storage.dynamo_messages import CHUNK_BYTES
+from dynaqueue.storage.dynamo_content import CHUNK_BYTES
 from dynaqueue.storage.tables import TABLE_SCHEMA, IndexSchema, create_table_arguments
 
 TABLE = "dynaqueue-storage"

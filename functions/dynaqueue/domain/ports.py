@@ -129,7 +129,8 @@ class QueueStore(Protocol):
         before `now_ms` is not stored; its result carries the original message id and sequence
         number with `duplicate=True`. The window runs from the first accepted send and survives
         the message's deletion; a purge clears it. Sequence numbers are 20-digit decimal
-        strings, strictly increasing within the queue in the order messages were stored.
+        strings, unique, strictly increasing within a message group in storage order, and
+        near-monotonic across the queue (a store may avoid a queue-wide counter).
         """
         ...
 

@@ -1,6 +1,6 @@
-"""The AWS storage adapter: standard queues on one DynamoDB table (layout in storage.tables).
+"""The AWS storage adapter: standard and FIFO queues on one DynamoDB table (layout in storage.tables).
 
-How it works:
+Standard queues:
 * Send: PutItem of the message head (`attribute_not_exists(pk)`, so an SDK retry cannot reset a
   message) into a random shard of the queue's ready index (GSI1); batches use BatchWriteItem.
 * Receive: walk the shards from a random one; per shard Query GSI1 for `va <= now` (Limit 2 x wanted)
@@ -50,6 +50,59 @@ in tests/integration/test_dynamo_costs.py (1 KB JSON body; `x + y` = table + ind
 
 Chunked messages: send = BatchWriteItem (chunks) + PutItem (head); receive adds a strongly consistent
 Query of the chunks; delete = DeleteItem (head) + BatchWriteItem (chunks).
+
+FIFO queues (SQS semantics: visibility per message, a group delivers only the run of visible messages at
+its head). No item is shared by a whole queue: each group has one group item, the only item that claims,
+visibility changes and deletes write, next to its write-once message items (see storage.tables).
+* Send: one TransactWriteItems per call, for a batch too: per message the deduplication entry (condition
+  `attribute_not_exists(pk) OR dx <= now`, its own window end, not TTL) and the message item; per group
+  one update (condition `ls < first sequence number`) that also indexes the group if it was empty. A
+  duplicate cancels the transaction and comes back, with the original's id and sequence number, in the
+  CancellationReasons (ALL_OLD); the others are sent again. A message is never stored without its entry.
+* Sequence numbers: now_ms x 10^7 + a random process slot x 10^4 + a counter, 20 digits. Strictly
+  increasing per group (the group item rejects lower ones; the sender retries above) and per process;
+  across processes they follow the clocks, so two Lambdas' sends to different groups may be numbered
+  against their order by up to the clock skew. Unique with high probability (random slot).
+* Receive: per shard Query GSI1 for groups with `va <= now`; a group's `va` is when its head message
+  becomes receivable, so blocked, leased and delayed groups are never read. Per group one strongly
+  consistent Query reads the group item and the first messages; the visible run at the head is leased by
+  one UpdateItem conditioned on the group's version `vn` (the lock: two claims never both win a group),
+  which also moves `va` to the lease end. Expired messages met at the head are deleted in the same
+  transaction. Cost depends neither on depth nor on how many groups are blocked.
+* Change visibility: GetItem of the group, then UpdateItem conditioned on the lease (nonce, still running)
+  and on whether the message is the head; only the head's change moves the group's `va`.
+* Delete: strongly consistent Query of the group item, head and next message, then TransactWriteItems:
+  the message's Delete and the group's update (drop the delivery; for the head, the next message becomes
+  head and its visibility the group's `va`; an emptied group leaves the index). Conditions pin exactly what
+  was read, so concurrent settles of other messages and sends rarely make it retry.
+* Lease tokens name the group digest and sequence number (dynamo_leases), so settles need no lookup by
+  message id. Transaction conflicts are retried with jittered backoff, at most 6 attempts, then reported
+  as RequestThrottled. A crash between calls leaves nothing half done: each state change is one atomic
+  write; chunks of large bodies are written before it and deleted after it, and carry a TTL.
+* Counts: per shard the groups in GSI1, then each group's messages (eventually consistent, capped);
+  messages queued behind an in-flight one count as visible.
+
+| FIFO operation (1 KB JSON body)         | DynamoDB calls                    | write units   | read units |
+|-----------------------------------------|-----------------------------------|---------------|------------|
+| send one message to a new group         | TransactWriteItems                | 7 (6 + 1)     | 0          |
+| send one message to a non-empty group   | TransactWriteItems                | 6             | 0          |
+| send a batch of 10, one group           | TransactWriteItems                | 43 (42 + 1)   | 0          |
+| send a batch of 10, ten new groups      | TransactWriteItems                | 70 (60 + 10)  | 0          |
+| receive one message                     | Query (GSI1) + Query + UpdateItem | 3 (1 + 2)     | 1.5        |
+| receive 10 from one group               | Query (GSI1) + Query + UpdateItem | 3 (1 + 2)     | 3.5        |
+| receive 10 from ten groups              | Query + 10 x (Query + UpdateItem) | 30            | 10.5       |
+| each empty shard visited                | Query                             | 0             | 0.5        |
+| claim lost to another receiver          | UpdateItem (condition fails)      | 1             | 0          |
+| delete, next message leased with it     | Query + TransactWriteItems        | 4             | 1          |
+| delete, next message waiting            | Query + TransactWriteItems        | 6 (4 + 2)     | 1          |
+| delete the group's last message         | Query + TransactWriteItems        | 5 (4 + 1)     | 1          |
+| delete 10 leased together, one by one   | 10 x (Query + TransactWriteItems) | 41            | 10         |
+| change visibility: head / later message | GetItem + UpdateItem              | 3 (1 + 2) / 1 | 1          |
+| lifecycle send + receive + delete       | 6 calls                           | 15            | 2.5        |
+| remember / recall a receive attempt     | PutItem / GetItem                 | 1 / 0         | 0 / 1      |
+
+Asserted in tests/integration/test_dynamo_fifo_costs.py; transactional writes bill twice (a ~0.8 KB message
+item 2 units, the group item and a deduplication entry 2 each). The group item stays under 1 KB.
 """
 
 from __future__ import annotations
@@ -59,6 +112,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from dynaqueue.domain.model import (
+    FifoPutResult,
+    LeasedReceipt,
     MessageCounts,
     NewMessage,
     PurgeOutcome,
@@ -68,8 +123,14 @@ from dynaqueue.domain.model import (
 )
 from dynaqueue.storage import tables
 from dynaqueue.storage.dynamo_errors import throttling_as_request_throttled
+from dynaqueue.storage.dynamo_fifo_attempts import ReceiveAttempts
+from dynaqueue.storage.dynamo_fifo_claims import FifoClaimer
+from dynaqueue.storage.dynamo_fifo_counts import count_fifo_messages
+from dynaqueue.storage.dynamo_fifo_sends import FifoSender
+from dynaqueue.storage.dynamo_fifo_settles import FifoSettler
 from dynaqueue.storage.dynamo_messages import MessageTable
 from dynaqueue.storage.dynamo_queues import QueueCatalog
+from dynaqueue.storage.dynamo_sequences import SequenceNumbers
 from dynaqueue.storage.dynamo_waiting import PollPacer
 
 
@@ -77,8 +138,8 @@ class DynamoStore:
     """QueueStore on DynamoDB; `client` is a boto3 DynamoDB client, `shards` the ready-index shards per queue.
 
     Raising `shards` is safe; lowering it strands the messages of the dropped shards, since receivers
-    walk shards [0, shards). `rng` picks shards and backoff jitter (tests pass a deterministic one);
-    lease tokens come from `secrets`.
+    walk shards [0, shards). `rng` picks shards, backoff jitter and this store's sequence-number slot
+    (tests pass a deterministic one); lease tokens and nonces come from `secrets`.
     """
 
     def __init__(
@@ -93,8 +154,15 @@ class DynamoStore:
         if shards < 1:
             raise ValueError("shards must be at least 1")
         rng = rng or random.Random()
+        self._client = client
+        self._table_name = table_name
+        self._shards = shards
         self._queues = QueueCatalog(client, table_name, queue_cache_seconds)
         self._messages = MessageTable(client, table_name, shards, rng)
+        self._fifo_sender = FifoSender(client, table_name, shards, SequenceNumbers(rng))
+        self._fifo_claimer = FifoClaimer(client, table_name, shards, rng)
+        self._fifo_settler = FifoSettler(client, table_name)
+        self._receive_attempts = ReceiveAttempts(client, table_name)
         self._pacer = PollPacer(rng)
 
     @staticmethod
@@ -178,17 +246,80 @@ class DynamoStore:
         *,
         lease_token: str,
         visible_at_ms: int,
+        in_flight_at_ms: int | None = None,
     ) -> VisibilityOutcome:
-        outcome = self._messages.change_visibility(
-            queue, message_id, lease_token=lease_token, visible_at_ms=visible_at_ms
-        )
+        if queue.fifo:
+            # FIFO leases name their message's group and sequence number: no lookup by message id.
+            outcome = self._fifo_settler.change_visibility(
+                queue, lease_token=lease_token, visible_at_ms=visible_at_ms, in_flight_at_ms=in_flight_at_ms
+            )
+        else:
+            outcome = self._messages.change_visibility(
+                queue, message_id, lease_token=lease_token, visible_at_ms=visible_at_ms
+            )
         if outcome is VisibilityOutcome.CHANGED:
             self._pacer.announce(queue.queue_id)
         return outcome
 
     @throttling_as_request_throttled
     def count_messages(self, queue: QueueRecord, *, now_ms: int, retention_ms: int) -> MessageCounts:
+        if queue.fifo:
+            return count_fifo_messages(
+                self._client, self._table_name, queue, shards=self._shards, now_ms=now_ms, retention_ms=retention_ms
+            )
         return self._messages.count(queue, now_ms=now_ms, retention_ms=retention_ms)
+
+    # --- FIFO queues --------------------------------------------------------------------
+
+    @throttling_as_request_throttled
+    def put_fifo_messages(
+        self, queue: QueueRecord, messages: Sequence[NewMessage], *, now_ms: int, dedup_window_ms: int
+    ) -> list[FifoPutResult]:
+        results = self._fifo_sender.put(queue, messages, now_ms=now_ms, dedup_window_ms=dedup_window_ms)
+        self._pacer.announce(queue.queue_id)
+        return results
+
+    @throttling_as_request_throttled
+    def claim_fifo_messages(
+        self,
+        queue: QueueRecord,
+        *,
+        now_ms: int,
+        max_count: int,
+        visibility_timeout_ms: int,
+        retention_ms: int,
+    ) -> list[StoredMessage]:
+        return self._fifo_claimer.claim(
+            queue,
+            now_ms=now_ms,
+            max_count=max_count,
+            visibility_timeout_ms=visibility_timeout_ms,
+            retention_ms=retention_ms,
+        )
+
+    @throttling_as_request_throttled
+    def delete_leased_message(
+        self, queue: QueueRecord, message_id: str, *, lease_token: str, now_ms: int
+    ) -> VisibilityOutcome:
+        outcome = self._fifo_settler.delete(queue, message_id, lease_token=lease_token, now_ms=now_ms)
+        if outcome is VisibilityOutcome.CHANGED:
+            # The next message of the group may have become its receivable head.
+            self._pacer.announce(queue.queue_id)
+        return outcome
+
+    @throttling_as_request_throttled
+    def get_leased_messages(self, queue: QueueRecord, leases: Sequence[LeasedReceipt]) -> list[StoredMessage]:
+        return self._fifo_settler.get_leased(queue, leases)
+
+    @throttling_as_request_throttled
+    def remember_receive_attempt(
+        self, queue: QueueRecord, attempt_id: str, leases: Sequence[LeasedReceipt], *, expires_at_ms: int
+    ) -> None:
+        self._receive_attempts.remember(queue, attempt_id, leases, expires_at_ms=expires_at_ms)
+
+    @throttling_as_request_throttled
+    def recall_receive_attempt(self, queue: QueueRecord, attempt_id: str, *, now_ms: int) -> list[LeasedReceipt] | None:
+        return self._receive_attempts.recall(queue, attempt_id, now_ms=now_ms)
 
     # --- long polling -------------------------------------------------------------------
 

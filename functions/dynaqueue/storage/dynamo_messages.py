@@ -5,18 +5,24 @@ from __future__ import annotations
 import random
 import secrets
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from dynaqueue.domain.model import MessageCounts, NewMessage, QueueRecord, StoredMessage, VisibilityOutcome
 from dynaqueue.storage.dynamo_batches import write_batch
-from dynaqueue.storage.dynamo_codec import decode_content, encode_content, split
+from dynaqueue.storage.dynamo_codec import decode_content, encode_content
+from dynaqueue.storage.dynamo_content import (
+    delete_chunks,
+    message_expires_at,
+    place_content,
+    read_chunks,
+    write_chunks,
+)
 from dynaqueue.storage.dynamo_errors import is_condition_failure
+from dynaqueue.storage.dynamo_keys import generation_prefix, ready_key
 from dynaqueue.storage.tables import (
     CHUNK_COUNT,
-    CHUNK_PREFIX,
     FIRST_RECEIVED_AT,
     HASH_KEY,
     LEASE_TOKEN,
@@ -27,19 +33,9 @@ from dynaqueue.storage.tables import (
     RECEIVE_COUNT,
     SENT_AT,
     VISIBLE_AT,
-    ChunkItem,
     MessageItem,
 )
 
-# Every write of the head item (send, each receive, delete) is billed by its size, so a blob above
-# this size moves to chunk items written once: a receive then rewrites only the small head. Below
-# about 3 KB the extra chunk item and read cost more than they save.
-INLINE_BLOB_BYTES = 4 * 1024
-# A chunk item stays below DynamoDB's 400 KB item limit.
-CHUNK_BYTES = 380 * 1024
-# Retention can be raised later (up to 14 days) and is enforced on read, so TTL reclaims storage
-# only after the longest possible retention, plus a day of slack.
-_TTL_AFTER_SENT_SECONDS = (14 + 1) * 24 * 60 * 60
 # Candidates read per message wanted: spares for lost races, stale entries and expired messages.
 _CANDIDATES_PER_WANTED = 2
 _PAGES_PER_SHARD = 3
@@ -69,7 +65,7 @@ class MessageTable:
             heads.append(head)
             chunks.extend(message_chunks)
         # Chunks first: a head in the index is receivable at once and must find its whole body.
-        write_batch(self._client, self._table_name, [{"PutRequest": {"Item": chunk}} for chunk in chunks])
+        write_chunks(self._client, self._table_name, chunks)
         if len(heads) == 1:
             self._put_head(heads[0])
         else:
@@ -85,7 +81,7 @@ class MessageTable:
         for offset in range(self._shards):
             if len(claimed) >= max_count:
                 break
-            shard_key = _ready_key(queue, (first_shard + offset) % self._shards)
+            shard_key = ready_key(queue, (first_shard + offset) % self._shards)
             self._claim_from_shard(
                 shard_key,
                 claimed,
@@ -102,7 +98,7 @@ class MessageTable:
                 TableName=self._table_name,
                 Key=_head_key(message_id),
                 ConditionExpression=f"begins_with({READY_KEY}, :generation)",
-                ExpressionAttributeValues={":generation": {"S": _generation_prefix(queue)}},
+                ExpressionAttributeValues={":generation": {"S": generation_prefix(queue)}},
                 ReturnValues="ALL_OLD",
             )
         except ClientError as error:
@@ -115,7 +111,7 @@ class MessageTable:
     def change_visibility(
         self, queue: QueueRecord, message_id: str, *, lease_token: str, visible_at_ms: int
     ) -> VisibilityOutcome:
-        generation = _generation_prefix(queue)
+        generation = generation_prefix(queue)
         try:
             self._client.update_item(
                 TableName=self._table_name,
@@ -142,7 +138,7 @@ class MessageTable:
         visible = in_flight = delayed = 0
         for shard in range(self._shards):
             live = {
-                ":shard": {"S": _ready_key(queue, shard)},
+                ":shard": {"S": ready_key(queue, shard)},
                 ":now": {"N": str(now_ms)},
                 ":oldest": {"N": str(now_ms - retention_ms)},
             }
@@ -168,24 +164,18 @@ class MessageTable:
 
     def _items(self, queue: QueueRecord, message: NewMessage) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         blob = encode_content(message.body, message.attributes, message.system_attributes)
-        expires_at = datetime.fromtimestamp(message.sent_at_ms // 1000 + _TTL_AFTER_SENT_SECONDS, tz=UTC)
+        expires_at = message_expires_at(message.sent_at_ms)
+        inline, chunks = place_content(message.message_id, blob, expires_at)
         head = MessageItem(
             pk=message.message_id,
             sk=MESSAGE_HEAD,
-            ready_key=_ready_key(queue, self._rng.randrange(self._shards)),
+            ready_key=ready_key(queue, self._rng.randrange(self._shards)),
             visible_at_ms=message.visible_at_ms,
             sent_at_ms=message.sent_at_ms,
             expires_at=expires_at,
+            content=inline,
+            chunk_count=len(chunks) if chunks else None,
         )
-        if len(blob) <= INLINE_BLOB_BYTES:
-            head.content = blob
-            return head.serialize(), []
-        pieces = split(blob, CHUNK_BYTES)
-        head.chunk_count = len(pieces)
-        chunks = [
-            ChunkItem(pk=message.message_id, sk=_chunk_key(index), content=piece, expires_at=expires_at).serialize()
-            for index, piece in enumerate(pieces)
-        ]
         return head.serialize(), chunks
 
     def _put_head(self, head: dict[str, Any]) -> None:
@@ -258,7 +248,11 @@ class MessageTable:
                 return None
             raise
         item = MessageItem.from_raw_data(response["Attributes"])
-        blob = item.content if item.chunk_count is None else self._read_chunks(message_id, int(item.chunk_count))
+        blob = (
+            item.content
+            if item.chunk_count is None
+            else read_chunks(self._client, self._table_name, message_id, int(item.chunk_count))
+        )
         if blob is None:
             return None
         body, attributes, system_attributes = decode_content(blob)
@@ -273,24 +267,6 @@ class MessageTable:
             lease_token=item.lease_token,
         )
 
-    def _read_chunks(self, message_id: str, chunk_count: int) -> bytes | None:
-        """The joined blob, or None when the message was deleted while its chunks were read."""
-        query: dict[str, Any] = {
-            "TableName": self._table_name,
-            "KeyConditionExpression": f"{HASH_KEY} = :message AND begins_with({RANGE_KEY}, :chunk)",
-            "ExpressionAttributeValues": {":message": {"S": message_id}, ":chunk": {"S": CHUNK_PREFIX}},
-            # Chunks were written before the head, so a strongly consistent read sees all of them.
-            "ConsistentRead": True,
-        }
-        pieces: list[bytes] = []
-        for _ in range(chunk_count + 1):
-            page = self._client.query(**query)
-            pieces.extend(ChunkItem.from_raw_data(item).content for item in page["Items"])
-            if "LastEvaluatedKey" not in page:
-                break
-            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-        return b"".join(pieces) if len(pieces) == chunk_count else None
-
     def _delete_expired(self, message_id: str) -> None:
         # Retention is over whatever state the message is in, so no condition is needed.
         response = self._client.delete_item(
@@ -299,13 +275,8 @@ class MessageTable:
         self._delete_chunks(message_id, response.get("Attributes", {}))
 
     def _delete_chunks(self, message_id: str, head: dict[str, Any]) -> None:
-        if CHUNK_COUNT not in head:
-            return
-        keys = [
-            {"DeleteRequest": {"Key": {HASH_KEY: {"S": message_id}, RANGE_KEY: {"S": _chunk_key(index)}}}}
-            for index in range(int(head[CHUNK_COUNT]["N"]))
-        ]
-        write_batch(self._client, self._table_name, keys)
+        if CHUNK_COUNT in head:
+            delete_chunks(self._client, self._table_name, message_id, int(head[CHUNK_COUNT]["N"]))
 
     def _index_pages(self, **query: Any) -> Iterator[dict[str, Any]]:
         """Pages of one ready-index range, stopping after COUNT_LIMIT_PER_SHARD entries."""
@@ -321,17 +292,5 @@ class MessageTable:
             query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
-def _ready_key(queue: QueueRecord, shard: int) -> str:
-    return f"{_generation_prefix(queue)}{shard}"
-
-
-def _generation_prefix(queue: QueueRecord) -> str:
-    return f"{queue.queue_id}#{queue.generation}#"
-
-
 def _head_key(message_id: str) -> dict[str, dict[str, str]]:
     return {HASH_KEY: {"S": message_id}, RANGE_KEY: {"S": MESSAGE_HEAD}}
-
-
-def _chunk_key(index: int) -> str:
-    return f"{CHUNK_PREFIX}{index:03d}"

@@ -2,12 +2,16 @@
 
 Table (on-demand, TTL on `xa`): hash key `pk` (S), range key `sk` (S).
 
-| item            | `pk`             | `sk`             | other attributes                                          |
-|-----------------|------------------|------------------|-----------------------------------------------------------|
-| live queue      | `Q`              | queue name       | `qid`, `f`, `qa` (map), `tg` (map), `ca`, `ma`, `gen`, `lp` |
-| deleted queue   | `D`              | queue name       | `da` deleted at ms, `xa`                                  |
-| message (head)  | message id       | `m`              | `g1p`, `va`, `st`, `xa`, `b` or `nc`, then `rc`, `fr`, `lt` |
-| message chunk   | message id       | `c000`, `c001`…  | `b` (a slice of the content blob), `xa`                   |
+| item            | `pk`                    | `sk`            | other attributes                                    |
+|-----------------|-------------------------|-----------------|-----------------------------------------------------|
+| live queue      | `Q`                     | queue name      | `qid`, `f`, `qa`, `tg`, `ca`, `ma`, `gen`, `lp`     |
+| deleted queue   | `D`                     | queue name      | `da` deleted at ms, `xa`                            |
+| message (head)  | message id              | `m`             | `g1p`, `va`, `st`, `xa`, `b`/`nc`, `rc`, `fr`, `lt` |
+| message chunk   | message id              | `c000`, `c001`… | `b` (a slice of the content blob), `xa`             |
+| FIFO group      | `f#<qid>#<gen>#<group>` | `g`             | `ls`, `vn`, `w`; `hs`, `g1p`, `va` or else `xa`     |
+| FIFO message    | `f#<qid>#<gen>#<group>` | `s<sequence>`   | `mid`, `st`, `va`, `xa`, `b`/`nc`                   |
+| FIFO dedup      | `d#<qid>#<gen>#<key>`   | `d`             | `mid`, `sq`, `dx` window end ms, `xa`               |
+| receive attempt | `r#<qid>#<attempt>`     | `r`             | `la` (leases), `ea` expires at ms, `xa`             |
 
 Message attributes: `g1p` = `<queue id>#<generation>#<shard>` (ready-index partition), `va` visible-at ms,
 `st` sent-at ms, `xa` TTL (epoch s: sent + 15 days, beyond the longest retention), `b` content blob (body
@@ -16,9 +20,20 @@ blob exceeds 4 KB, `rc` receive count, `fr` first receive ms, `lt` lease token. 
 absent until the first receive, which keeps a new message's item small: a 1 KB JSON body makes a head
 item of about 0.5 KB, still under 1 KB after receives.
 
-GSI1, the ready index: partition `g1p` (S), sort `va` (N), projection INCLUDE `st`, `rc`. Only message heads
-carry `g1p`, so queue items and chunks never enter it. An entry is about 105 bytes: 1 write unit per index
-write, and a receive query (at most 20 entries) costs 0.5 read units (eventually consistent).
+FIFO: `<group>`, `<key>` and `<attempt>` are digests (22 characters) of the group id, the scoped deduplication
+key and the receive attempt id. A group's messages sort by their 20-digit sequence number after the group
+item, so one Query reads the group's state and its first messages. FIFO message items are written once; all
+delivery state lives in the group item: `hs` head sequence, `ls` last sequence assigned, `vn` version
+(bumped by every claim, visibility change and delete), `w` the deliveries of received messages (sequence →
+`v` visible-at ms, `t` lease nonce, `c` receive count, `f` first receive ms, `n` chunk count if chunked), and
+while the group has messages `g1p` (shard of the group digest) and `va`, the time its head message becomes
+receivable. Received messages are always among the first ten of their group, so `w` holds at most ten
+entries and the group item stays under 1 KB. An empty group keeps `ls` (sequence numbers keep increasing)
+until `xa`, a day later.
+
+GSI1, the ready index: partition `g1p` (S), sort `va` (N), projection INCLUDE `st`, `rc`. Only standard message
+heads and non-empty FIFO groups carry `g1p`, so nothing else enters it. An entry is about 105 bytes: 1 write
+unit per index write, and a receive query (at most 20 entries) costs 0.5 read units (eventually consistent).
 
 Live queue items share one partition key so that ListQueues is one Query in name order; DynamoDB can
 split that item collection by sort key when it gets hot, and the in-Lambda cache keeps reads off it.
@@ -33,6 +48,7 @@ from typing import Any
 from pynamodb.attributes import (
     BinaryAttribute,
     BooleanAttribute,
+    ListAttribute,
     MapAttribute,
     NumberAttribute,
     TTLAttribute,
@@ -61,6 +77,26 @@ QUEUES_PARTITION = "Q"
 DELETED_QUEUES_PARTITION = "D"
 MESSAGE_HEAD = "m"
 CHUNK_PREFIX = "c"
+
+FIFO_GROUP_PREFIX = "f#"
+DEDUPLICATION_PREFIX = "d#"
+RECEIVE_ATTEMPT_PREFIX = "r#"
+GROUP_SORT_KEY = "g"
+FIFO_MESSAGE_PREFIX = "s"
+DEDUPLICATION_SORT_KEY = "d"
+RECEIVE_ATTEMPT_SORT_KEY = "r"
+HEAD_SEQUENCE = "hs"
+LAST_SEQUENCE = "ls"
+GROUP_VERSION = "vn"
+DELIVERIES = "w"
+DELIVERY_VISIBLE_AT = "v"
+DELIVERY_NONCE = "t"
+DELIVERY_RECEIVE_COUNT = "c"
+DELIVERY_FIRST_RECEIVED_AT = "f"
+DELIVERY_CHUNK_COUNT = "n"
+MESSAGE_ID = "mid"
+SEQUENCE_NUMBER = "sq"
+WINDOW_ENDS_AT = "dx"
 
 
 class _TableItem(Model):
@@ -100,6 +136,58 @@ class ChunkItem(_TableItem):
     """One slice of a content blob too large for the head item; `pk` is the message id."""
 
     content = BinaryAttribute(legacy_encoding=False, attr_name=CONTENT)
+    expires_at = TTLAttribute(attr_name=EXPIRES_AT)
+
+
+class FifoGroupItem(_TableItem):
+    """A FIFO message group's ordering and delivery state; `sk` is GROUP_SORT_KEY.
+
+    `deliveries` maps a sequence number to a map of DELIVERY_* attributes. While the group has messages,
+    `ready_key` and `visible_at_ms` (its head's) put it in GSI1.
+    """
+
+    ready_key = UnicodeAttribute(null=True, attr_name=READY_KEY)
+    visible_at_ms = NumberAttribute(null=True, attr_name=VISIBLE_AT)
+    head_sequence = UnicodeAttribute(null=True, attr_name=HEAD_SEQUENCE)
+    last_sequence = UnicodeAttribute(attr_name=LAST_SEQUENCE)
+    version = NumberAttribute(attr_name=GROUP_VERSION)
+    deliveries = MapAttribute(attr_name=DELIVERIES)
+    expires_at = TTLAttribute(null=True, attr_name=EXPIRES_AT)
+
+
+class FifoMessageItem(_TableItem):
+    """A FIFO message, written once; `sk` is FIFO_MESSAGE_PREFIX + its sequence number, `va` its first visible-at."""
+
+    message_id = UnicodeAttribute(attr_name=MESSAGE_ID)
+    sent_at_ms = NumberAttribute(attr_name=SENT_AT)
+    visible_at_ms = NumberAttribute(attr_name=VISIBLE_AT)
+    expires_at = TTLAttribute(attr_name=EXPIRES_AT)
+    content = BinaryAttribute(null=True, legacy_encoding=False, attr_name=CONTENT)
+    chunk_count = NumberAttribute(null=True, attr_name=CHUNK_COUNT)
+
+
+class DeduplicationItem(_TableItem):
+    """The first accepted send of a deduplication key; a send within the window finds its ids here."""
+
+    message_id = UnicodeAttribute(attr_name=MESSAGE_ID)
+    sequence_number = UnicodeAttribute(attr_name=SEQUENCE_NUMBER)
+    window_ends_at_ms = NumberAttribute(attr_name=WINDOW_ENDS_AT)
+    expires_at = TTLAttribute(attr_name=EXPIRES_AT)
+
+
+class LeaseAttribute(MapAttribute[str, Any]):
+    """One lease a receive returned."""
+
+    message_id = UnicodeAttribute(attr_name="m")
+    lease_token = UnicodeAttribute(attr_name="t")
+    received_at_ms = NumberAttribute(attr_name="r")
+
+
+class ReceiveAttemptItem(_TableItem):
+    """What a FIFO receive with a ReceiveRequestAttemptId returned, until `expires_at_ms`."""
+
+    leases = ListAttribute(of=LeaseAttribute, attr_name="la")
+    expires_at_ms = NumberAttribute(attr_name="ea")
     expires_at = TTLAttribute(attr_name=EXPIRES_AT)
 
 

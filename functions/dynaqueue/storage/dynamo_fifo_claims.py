@@ -1,0 +1,265 @@
+"""FIFO receives on DynamoDB: ready groups from the index, then one conditional write per group leases its head run."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from dynaqueue.domain.model import QueueRecord, StoredMessage
+from dynaqueue.storage.dynamo_content import delete_chunks
+from dynaqueue.storage.dynamo_errors import is_condition_failure
+from dynaqueue.storage.dynamo_fifo_reads import leased_message, read_group
+from dynaqueue.storage.dynamo_fifo_state import EMPTY_GROUP_SECONDS, Delivery, FifoMessage, GroupRead, GroupState
+from dynaqueue.storage.dynamo_keys import fifo_message_key, group_key, ready_key
+from dynaqueue.storage.dynamo_leases import FifoLease, new_nonce
+from dynaqueue.storage.dynamo_retries import is_condition_cancellation, is_conflict
+from dynaqueue.storage.tables import (
+    DELIVERIES,
+    EXPIRES_AT,
+    GROUP_VERSION,
+    HASH_KEY,
+    HEAD_SEQUENCE,
+    LAST_SEQUENCE,
+    READY_INDEX,
+    READY_KEY,
+    VISIBLE_AT,
+)
+
+# Candidate groups read per message still wanted: spares for lost races and index lag.
+_CANDIDATES_PER_WANTED = 2
+_PAGES_PER_SHARD = 3
+# Reads of one group per claim: a lost race or a round that only deleted expired messages is followed by
+# another. After expired messages, a round reads this many, so a long expired backlog goes in few rounds.
+_ROUNDS_PER_GROUP = 3
+_EXPIRED_PER_ROUND = 24
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimPlan:
+    """What one claim does to a group: delete expired messages at its head, lease the visible run after them.
+
+    `head` is the group's first message afterwards (None when none is left) and `head_visible_at_ms` when it
+    becomes receivable, which is the group's ready-index sort key.
+    """
+
+    expired: list[FifoMessage]
+    run: list[FifoMessage]
+    head: FifoMessage | None
+    head_visible_at_ms: int
+
+
+def plan_claim(
+    read: GroupRead, *, now_ms: int, want: int, leased_until_ms: int, oldest_live_sent_at_ms: int
+) -> ClaimPlan | None:
+    """The claim a group read allows, or None when there is nothing to do (its head is not receivable)."""
+    if read.state is None or read.state.head is None:
+        return None
+    expired: list[FifoMessage] = []
+    run: list[FifoMessage] = []
+    for message in read.messages:
+        if len(run) == want:
+            break
+        visible_at_ms = read.visible_at_ms(message)
+        if visible_at_ms > now_ms:
+            # The run stops at the first message in flight or delayed: nothing passes it.
+            if run:
+                break
+            return ClaimPlan(expired, run, message, visible_at_ms) if expired else None
+        if message.sent_at_ms < oldest_live_sent_at_ms:
+            if run:
+                break
+            expired.append(message)
+            continue
+        run.append(message)
+    if run:
+        return ClaimPlan(expired, run, run[0], leased_until_ms)
+    if not read.more:
+        return ClaimPlan(expired, run, None, 0)
+    if not expired:
+        return None
+    # Every message read expired and more follow: the last one read stays, as the known new head.
+    kept = expired.pop()
+    return ClaimPlan(expired, run, kept, read.visible_at_ms(kept))
+
+
+class FifoClaimer:
+    """Leases FIFO messages group by group; the group item's version makes each claim exclusive."""
+
+    def __init__(self, client: Any, table_name: str, shards: int, rng: random.Random) -> None:
+        self._client = client
+        self._table_name = table_name
+        self._shards = shards
+        self._rng = rng
+
+    def claim(
+        self, queue: QueueRecord, *, now_ms: int, max_count: int, visibility_timeout_ms: int, retention_ms: int
+    ) -> list[StoredMessage]:
+        claimed: list[StoredMessage] = []
+        first_shard = self._rng.randrange(self._shards)
+        for offset in range(self._shards):
+            if len(claimed) >= max_count:
+                break
+            shard_key = ready_key(queue, (first_shard + offset) % self._shards)
+            for partition in self._ready_groups(shard_key, now_ms=now_ms, wanted=max_count - len(claimed)):
+                if len(claimed) >= max_count:
+                    break
+                claimed.extend(
+                    self._claim_group(
+                        partition,
+                        now_ms=now_ms,
+                        want=max_count - len(claimed),
+                        leased_until_ms=now_ms + visibility_timeout_ms,
+                        oldest_live_sent_at_ms=now_ms - retention_ms,
+                    )
+                )
+        return claimed
+
+    def _ready_groups(self, shard_key: str, *, now_ms: int, wanted: int) -> list[str]:
+        """Groups whose head is receivable by the index (a hint: the group item decides)."""
+        query: dict[str, Any] = {
+            "TableName": self._table_name,
+            "IndexName": READY_INDEX,
+            "KeyConditionExpression": f"{READY_KEY} = :shard AND {VISIBLE_AT} <= :now",
+            "ExpressionAttributeValues": {":shard": {"S": shard_key}, ":now": {"N": str(now_ms)}},
+            "ProjectionExpression": HASH_KEY,
+            "Limit": wanted * _CANDIDATES_PER_WANTED,
+        }
+        partitions: list[str] = []
+        for _ in range(_PAGES_PER_SHARD):
+            page = self._client.query(**query)
+            candidates = [item[HASH_KEY]["S"] for item in page["Items"]]
+            # Concurrent receivers shuffle, so they rarely race for the same group.
+            self._rng.shuffle(candidates)
+            partitions.extend(candidates)
+            if len(partitions) >= query["Limit"] or "LastEvaluatedKey" not in page:
+                break
+            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return partitions
+
+    def _claim_group(
+        self, partition: str, *, now_ms: int, want: int, leased_until_ms: int, oldest_live_sent_at_ms: int
+    ) -> list[StoredMessage]:
+        # The group item and want + 1 messages: the extra one is the new head should all others have expired.
+        limit = want + 2
+        for _ in range(_ROUNDS_PER_GROUP):
+            read = read_group(self._client, self._table_name, partition, limit=limit)
+            plan = plan_claim(
+                read,
+                now_ms=now_ms,
+                want=want,
+                leased_until_ms=leased_until_ms,
+                oldest_live_sent_at_ms=oldest_live_sent_at_ms,
+            )
+            if plan is None or read.state is None:
+                return []
+            leases = self._commit(partition, read.state, plan, now_ms=now_ms, leased_until_ms=leased_until_ms)
+            if leases is None:
+                continue
+            for message in plan.expired:
+                if message.chunk_count is not None:
+                    delete_chunks(self._client, self._table_name, message.message_id, message.chunk_count)
+            if plan.run:
+                return self._leased_messages(partition, plan.run, leases)
+            if plan.head is None or plan.head_visible_at_ms > now_ms:
+                return []
+            limit = max(want, _EXPIRED_PER_ROUND) + 2
+        return []
+
+    def _commit(
+        self, partition: str, state: GroupState, plan: ClaimPlan, *, now_ms: int, leased_until_ms: int
+    ) -> dict[str, Delivery] | None:
+        """Apply the plan if the group is unchanged since `state` was read; the new deliveries, or None."""
+        leases = {
+            message.sequence: _delivery(state, message, now_ms=now_ms, leased_until_ms=leased_until_ms)
+            for message in plan.run
+        }
+        update = _group_update(partition, state, plan, leases, now_ms=now_ms)
+        try:
+            if plan.expired:
+                # Expired messages leave with the head moving past them, or the group would name a missing head.
+                deletes = [
+                    {"Delete": {"TableName": self._table_name, "Key": fifo_message_key(partition, message.sequence)}}
+                    for message in plan.expired
+                ]
+                self._client.transact_write_items(
+                    TransactItems=[*deletes, {"Update": {"TableName": self._table_name, **update}}]
+                )
+            else:
+                self._client.update_item(TableName=self._table_name, **update)
+        except ClientError as error:
+            # Another claim, delete, visibility change or send got there first: read the group again.
+            if is_condition_failure(error) or is_condition_cancellation(error) or is_conflict(error):
+                return None
+            raise
+        return leases
+
+    def _leased_messages(
+        self, partition: str, run: list[FifoMessage], leases: dict[str, Delivery]
+    ) -> list[StoredMessage]:
+        group_digest = partition.rsplit("#", 1)[1]
+        messages = []
+        for message in run:
+            delivery = leases[message.sequence]
+            lease = FifoLease(group_digest, message.sequence, delivery.nonce)
+            stored = leased_message(self._client, self._table_name, message, delivery, lease)
+            if stored is not None:
+                messages.append(stored)
+        return messages
+
+
+def _delivery(state: GroupState, message: FifoMessage, *, now_ms: int, leased_until_ms: int) -> Delivery:
+    previous = state.deliveries.get(message.sequence)
+    return Delivery(
+        visible_at_ms=leased_until_ms,
+        nonce=new_nonce(),
+        receive_count=1 if previous is None else previous.receive_count + 1,
+        first_received_at_ms=now_ms if previous is None else previous.first_received_at_ms,
+        chunk_count=message.chunk_count,
+    )
+
+
+def _group_update(
+    partition: str, state: GroupState, plan: ClaimPlan, leases: dict[str, Delivery], *, now_ms: int
+) -> dict[str, Any]:
+    """UpdateItem parameters applying `plan` to the group item, conditioned on the version read."""
+    names: dict[str, str] = {}
+    values: dict[str, Any] = {":version": {"N": str(state.version)}, ":one": {"N": "1"}}
+    condition = f"{GROUP_VERSION} = :version"
+    sets: list[str] = []
+    removes: list[str] = []
+    if plan.head is None:
+        # The group is empty unless a send came in after the read, which moved its last sequence number.
+        condition += f" AND {LAST_SEQUENCE} = :last"
+        values[":last"] = {"S": state.last}
+        values[":none"] = {"M": {}}
+        values[":forget_at"] = {"N": str(now_ms // 1000 + EMPTY_GROUP_SECONDS)}
+        sets += [f"{DELIVERIES} = :none", f"{EXPIRES_AT} = :forget_at"]
+        removes += [HEAD_SEQUENCE, VISIBLE_AT, READY_KEY]
+    else:
+        values[":head"] = {"S": plan.head.sequence}
+        values[":head_visible_at"] = {"N": str(plan.head_visible_at_ms)}
+        sets += [f"{HEAD_SEQUENCE} = :head", f"{VISIBLE_AT} = :head_visible_at"]
+        for number, (sequence, delivery) in enumerate(leases.items()):
+            names[f"#leased{number}"] = sequence
+            values[f":leased{number}"] = delivery.raw()
+            sets.append(f"{DELIVERIES}.#leased{number} = :leased{number}")
+        # Deliveries before the new head belong to messages that are gone.
+        gone = [sequence for sequence in state.deliveries if sequence < plan.head.sequence]
+        for number, sequence in enumerate(gone):
+            names[f"#gone{number}"] = sequence
+            removes.append(f"{DELIVERIES}.#gone{number}")
+    expression = "SET " + ", ".join(sets)
+    if removes:
+        expression += " REMOVE " + ", ".join(removes)
+    update: dict[str, Any] = {
+        "Key": group_key(partition),
+        "ConditionExpression": condition,
+        "UpdateExpression": f"{expression} ADD {GROUP_VERSION} :one",
+        "ExpressionAttributeValues": values,
+    }
+    if names:
+        update["ExpressionAttributeNames"] = names
+    return update
