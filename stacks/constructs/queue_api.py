@@ -73,7 +73,7 @@ class _AccessLogSettings:
 
 
 class QueueApi(Construct):
-    """POST / and ANY /{account}/{queue} to the API function; the default stage logs and throttles."""
+    """POST and GET / and ANY /{account}/{queue} to the API function; the default stage logs and throttles."""
 
     def __init__(
         self,
@@ -111,7 +111,10 @@ class QueueApi(Construct):
             self.function,
             payload_format_version=apigwv2.PayloadFormatVersion.VERSION_2_0,
         )
-        self.http_api.add_routes(path=ROOT_PATH, methods=[apigwv2.HttpMethod.POST], integration=integration)
+        # The Query protocol also arrives as GET with its parameters in the query string.
+        self.http_api.add_routes(
+            path=ROOT_PATH, methods=[apigwv2.HttpMethod.POST, apigwv2.HttpMethod.GET], integration=integration
+        )
         self.http_api.add_routes(path=QUEUE_URL_PATH, methods=[apigwv2.HttpMethod.ANY], integration=integration)
 
         access_logs = logs.LogGroup(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import time
 from typing import Any
 
@@ -456,3 +457,33 @@ def test_delete_and_change_visibility_batches(sqs: Any, queue: str) -> None:
             QueueUrl=queue, Entries=[{"Id": "a", "ReceiptHandle": handles[0]}, {"Id": "a", "ReceiptHandle": handles[0]}]
         )
     assert error_of(raised) == ("AWS.SimpleQueueService.BatchEntryIdsNotDistinct", 400)
+
+
+# --- permissions and dead-letter sources ----------------------------------------------------
+
+
+def test_add_and_remove_permission_maintain_the_policy(sqs: Any, queue: str) -> None:
+    sqs.add_permission(QueueUrl=queue, Label="partners", AWSAccountIds=["111111111111"], Actions=["SendMessage"])
+    policy = json.loads(sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["Policy"])["Attributes"]["Policy"])
+    assert [(s["Sid"], s["Action"], s["Principal"]) for s in policy["Statement"]] == [
+        ("partners", "SQS:SendMessage", {"AWS": "arn:aws:iam::111111111111:root"})
+    ]
+    with pytest.raises(ClientError) as raised:
+        sqs.add_permission(QueueUrl=queue, Label="partners", AWSAccountIds=["111111111111"], Actions=["SendMessage"])
+    assert error_of(raised) == ("InvalidParameterValue", 400)
+    sqs.remove_permission(QueueUrl=queue, Label="partners")
+    assert "Attributes" not in sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["Policy"])
+    with pytest.raises(ClientError) as raised:
+        sqs.remove_permission(QueueUrl=queue, Label="partners")
+    assert error_of(raised) == ("InvalidParameterValue", 400)
+
+
+def test_list_dead_letter_source_queues(sqs: Any) -> None:
+    dlq = sqs.create_queue(QueueName=unique_queue_name("dlq"))["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    policy = json.dumps({"deadLetterTargetArn": arn, "maxReceiveCount": 5})
+    source = sqs.create_queue(QueueName=unique_queue_name("src"), Attributes={"RedrivePolicy": policy})["QueueUrl"]
+    assert sqs.list_dead_letter_source_queues(QueueUrl=dlq)["queueUrls"] == [source]
+    assert sqs.list_dead_letter_source_queues(QueueUrl=source)["queueUrls"] == []
+    with pytest.raises(sqs.exceptions.QueueDoesNotExist):
+        sqs.list_dead_letter_source_queues(QueueUrl=dlq + "-missing")

@@ -11,9 +11,9 @@ from stacks.queue_service_stack import ENDPOINT_OUTPUT
 
 
 def test_sqs_routes_reach_the_api_function(template: Template) -> None:
-    for route_key in ("POST /", "ANY /{account}/{queue}"):
+    for route_key in ("POST /", "GET /", "ANY /{account}/{queue}"):
         template.has_resource_properties("AWS::ApiGatewayV2::Route", {"RouteKey": route_key})
-    template.resource_count_is("AWS::ApiGatewayV2::Route", 2)
+    template.resource_count_is("AWS::ApiGatewayV2::Route", 3)
     template.has_resource_properties(
         "AWS::ApiGatewayV2::Integration",
         {
@@ -25,7 +25,7 @@ def test_sqs_routes_reach_the_api_function(template: Template) -> None:
 
 
 def test_api_gateway_may_invoke_the_function_on_each_route(template: Template) -> None:
-    template.resource_count_is("AWS::Lambda::Permission", 2)
+    template.resource_count_is("AWS::Lambda::Permission", 3)
     template.has_resource_properties(
         "AWS::Lambda::Permission", {"Action": "lambda:InvokeFunction", "Principal": "apigateway.amazonaws.com"}
     )

@@ -1,4 +1,4 @@
-"""The SQS API Lambda: API Gateway HTTP API events in, SQS JSON responses out."""
+"""The SQS API Lambda: API Gateway HTTP API events in, SQS responses (AWS JSON 1.0 or Query XML) out."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from dynaqueue.handlers.http_api import request_from_event, result_from_response
 from dynaqueue.handlers.reporting import report
 from dynaqueue.observability import logger, metrics, tracer
-from dynaqueue.protocol import json_protocol
+from dynaqueue.protocol import dispatch
 from dynaqueue.wiring import get_service
 
 
@@ -20,6 +20,6 @@ from dynaqueue.wiring import get_service
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     started = time.monotonic()
-    outcome = json_protocol.handle(request_from_event(event, context.aws_request_id), get_service)
+    outcome = dispatch.handle(request_from_event(event, context.aws_request_id), get_service)
     report(outcome, duration_ms=(time.monotonic() - started) * 1000)
     return result_from_response(outcome.response)

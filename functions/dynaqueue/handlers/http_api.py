@@ -19,6 +19,7 @@ def request_from_event(event: Mapping[str, Any], request_id: str) -> HttpRequest
         body=_body(event),
         base_url=base_url(headers, context.get("domainName", "")),
         request_id=request_id,
+        query_string=event.get("rawQueryString") or "",
     )
 
 
@@ -33,7 +34,7 @@ def base_url(headers: Headers, domain_name: str) -> str:
 
 
 def result_from_response(response: HttpResponse) -> dict[str, Any]:
-    """The payload 2.0 result; bodies are UTF-8 JSON text, so never base64."""
+    """The payload 2.0 result; bodies are UTF-8 text (JSON or XML), so never base64."""
     return {
         "statusCode": response.status,
         "headers": response.headers,

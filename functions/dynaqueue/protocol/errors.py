@@ -1,4 +1,4 @@
-"""The one table from domain error codes to the SQS wire, and the JSON error envelope built from it."""
+"""The one table from domain error codes to the SQS wire (both protocols), and the JSON error envelope."""
 
 from __future__ import annotations
 
@@ -17,16 +17,25 @@ _CORAL = "com.amazon.coral.service#"
 
 @dataclass(frozen=True, slots=True)
 class WireError:
-    """How one error travels: JSON `__type`, legacy query code, HTTP status and fault side."""
+    """How one error travels: JSON `__type`, legacy query code, HTTP status and fault side.
+
+    `query_message`, when set, replaces the message in Query responses, where SQS words it differently.
+    """
 
     type_name: str
     query_code: str
     status: int
     fault: str = "Sender"
+    query_message: str | None = None
 
 
 WIRE_ERRORS: Mapping[str, WireError] = {
-    "QueueDoesNotExist": WireError(_SQS + "QueueDoesNotExist", "AWS.SimpleQueueService.NonExistentQueue", 400),
+    "QueueDoesNotExist": WireError(
+        _SQS + "QueueDoesNotExist",
+        "AWS.SimpleQueueService.NonExistentQueue",
+        400,
+        query_message="The specified queue does not exist for this wsdl version.",
+    ),
     "QueueNameExists": WireError(_SQS + "QueueNameExists", "QueueAlreadyExists", 400),
     "QueueDeletedRecently": WireError(
         _SQS + "QueueDeletedRecently", "AWS.SimpleQueueService.QueueDeletedRecently", 400
@@ -82,10 +91,15 @@ def error_code(error: BaseException) -> str:
     return error.code if isinstance(error, QueueServiceError) else "InternalError"
 
 
+def client_message(error: BaseException) -> str:
+    """The message a client is told; an unexpected error reveals nothing of itself."""
+    return error.message if isinstance(error, QueueServiceError) else INTERNAL_ERROR_MESSAGE
+
+
 def json_error_response(error: BaseException, request_id: str) -> HttpResponse:
     """The AWS JSON 1.0 error envelope, with the query-compatibility header SDKs map codes from."""
     wire = wire_error(error_code(error))
-    message = error.message if isinstance(error, QueueServiceError) else INTERNAL_ERROR_MESSAGE
+    message = client_message(error)
     return HttpResponse(
         status=wire.status,
         headers={

@@ -34,7 +34,8 @@ class HttpRequest:
     """One HTTP request as a wire protocol sees it.
 
     `base_url` is the scheme and host the client reached, so queue URLs handed back route to
-    whichever server answered; `request_id` is echoed in `x-amzn-RequestId`.
+    whichever server answered; `request_id` is echoed in `x-amzn-RequestId`; `query_string` is
+    the raw, still percent-encoded part of the URL after `?`.
     """
 
     method: str
@@ -43,6 +44,7 @@ class HttpRequest:
     body: bytes
     base_url: str
     request_id: str
+    query_string: str = ""
 
 
 @dataclass(frozen=True, slots=True)

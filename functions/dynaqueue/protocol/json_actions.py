@@ -1,4 +1,4 @@
-"""The SQS actions over AWS JSON 1.0: read members, call the queue service once, render the result."""
+"""The SQS actions, whatever the wire protocol: read members, call the queue service once, return output members."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 from dynaqueue.domain.addressing import queue_name_from_url, queue_url
 from dynaqueue.protocol import json_requests as requests
 from dynaqueue.protocol import json_responses as responses
-from dynaqueue.protocol.json_members import Members
 from dynaqueue.protocol.json_responses import Document, without_empty
+from dynaqueue.protocol.request_members import RequestMembers
 
 if TYPE_CHECKING:
     from dynaqueue.domain.service import QueueService
@@ -21,7 +21,7 @@ class Call:
     """One action being served; records the queue and message count for the edge to log."""
 
     service: QueueService
-    members: Members
+    members: RequestMembers
     base_url: str
     queue_name: str | None = None
     message_count: int | None = None
@@ -146,6 +146,32 @@ def change_message_visibility_batch(call: Call) -> Document:
     return responses.batch_result(result, responses.no_members)
 
 
+def add_permission(call: Call) -> Document:
+    members = call.members
+    call.service.add_permission(
+        call.queue(),
+        members.required_string("Label"),
+        members.string_list("AWSAccountIds", required=True),
+        members.string_list("Actions", required=True),
+    )
+    return {}
+
+
+def remove_permission(call: Call) -> Document:
+    call.service.remove_permission(call.queue(), call.members.required_string("Label"))
+    return {}
+
+
+def list_dead_letter_source_queues(call: Call) -> Document:
+    members = call.members
+    names, next_token = call.service.list_dead_letter_source_queues(
+        call.queue(), members.optional_integer("MaxResults"), members.optional_string("NextToken")
+    )
+    # queueUrls is a required member of the result, so it is sent even when empty.
+    urls = [queue_url(call.base_url, call.service.account_id, name) for name in names]
+    return {"queueUrls": urls, **without_empty(NextToken=next_token)}
+
+
 ACTIONS: Mapping[str, Callable[[Call], Document]] = {
     "CreateQueue": create_queue,
     "GetQueueUrl": get_queue_url,
@@ -164,4 +190,7 @@ ACTIONS: Mapping[str, Callable[[Call], Document]] = {
     "DeleteMessageBatch": delete_message_batch,
     "ChangeMessageVisibility": change_message_visibility,
     "ChangeMessageVisibilityBatch": change_message_visibility_batch,
+    "AddPermission": add_permission,
+    "RemovePermission": remove_permission,
+    "ListDeadLetterSourceQueues": list_dead_letter_source_queues,
 }

@@ -9,10 +9,10 @@ from dynaqueue.domain.model import (
     SendBatchEntry,
     SendRequest,
 )
-from dynaqueue.protocol.json_members import Members
+from dynaqueue.protocol.request_members import RequestMembers
 
 
-def send_request(members: Members) -> SendRequest:
+def send_request(members: RequestMembers) -> SendRequest:
     return SendRequest(
         body=members.required_string("MessageBody"),
         delay_seconds=members.optional_integer("DelaySeconds"),
@@ -23,14 +23,14 @@ def send_request(members: Members) -> SendRequest:
     )
 
 
-def send_batch_entries(members: Members) -> list[SendBatchEntry]:
+def send_batch_entries(members: RequestMembers) -> list[SendBatchEntry]:
     return [
         SendBatchEntry(id=entry.required_string("Id"), request=send_request(entry))
         for entry in members.object_list("Entries", "SendMessageBatchRequestEntry")
     ]
 
 
-def receive_request(members: Members) -> ReceiveRequest:
+def receive_request(members: RequestMembers) -> ReceiveRequest:
     # AttributeNames is the deprecated spelling of MessageSystemAttributeNames; clients such
     # as sqs-consumer send both, so the union is what was asked for.
     system_names = [*members.string_list("AttributeNames"), *members.string_list("MessageSystemAttributeNames")]
@@ -44,14 +44,14 @@ def receive_request(members: Members) -> ReceiveRequest:
     )
 
 
-def delete_batch_entries(members: Members) -> list[ReceiptBatchEntry]:
+def delete_batch_entries(members: RequestMembers) -> list[ReceiptBatchEntry]:
     return [
         ReceiptBatchEntry(id=entry.required_string("Id"), receipt_handle=entry.required_string("ReceiptHandle"))
         for entry in members.object_list("Entries", "DeleteMessageBatchRequestEntry")
     ]
 
 
-def change_visibility_batch_entries(members: Members) -> list[ReceiptBatchEntry]:
+def change_visibility_batch_entries(members: RequestMembers) -> list[ReceiptBatchEntry]:
     return [
         ReceiptBatchEntry(
             id=entry.required_string("Id"),
@@ -62,7 +62,7 @@ def change_visibility_batch_entries(members: Members) -> list[ReceiptBatchEntry]
     ]
 
 
-def message_attributes(members: Members, name: str) -> dict[str, MessageAttributeValue]:
+def message_attributes(members: RequestMembers, name: str) -> dict[str, MessageAttributeValue]:
     """User or system message attributes; binary values arrive base64-encoded.
 
     The list-valued members of MessageAttributeValue are reserved by SQS and never stored.
