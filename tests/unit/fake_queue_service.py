@@ -67,6 +67,17 @@ class FakeQueueService:
     def list_queue_tags(self, name: str) -> dict[str, str]:
         return self._answer("list_queue_tags", name, default={})
 
+    def add_permission(self, name: str, label: str, account_ids: Sequence[str], actions: Sequence[str]) -> None:
+        self._answer("add_permission", name, label, account_ids, actions)
+
+    def remove_permission(self, name: str, label: str) -> None:
+        self._answer("remove_permission", name, label)
+
+    def list_dead_letter_source_queues(
+        self, name: str, max_results: int | None, next_token: str | None
+    ) -> tuple[list[str], str | None]:
+        return self._answer("list_dead_letter_source_queues", name, max_results, next_token, default=([], None))
+
     def send_message(self, name: str, request: SendRequest) -> SendResult:
         return self._answer("send_message", name, request, default=SendResult("id-1", "md5-body"))
 

@@ -303,7 +303,7 @@ def test_errors_keep_the_status_sqs_gives_them():
     )
 
 
-@pytest.mark.parametrize("action", ["NoSuchAction", "AddPermission", "StartMessageMoveTask"])
+@pytest.mark.parametrize("action", ["NoSuchAction", "ListMessageMoveTasks", "StartMessageMoveTask"])
 def test_an_unknown_action_is_an_unknown_operation(action: str):
     outcome = call(FakeQueueService(), action, {})
 
@@ -440,3 +440,38 @@ def test_a_service_that_cannot_be_built_is_an_internal_error():
     outcome = json_protocol.handle(request, broken_factory)
 
     assert_error(outcome, 500, "InternalFailure", "InternalError", fault="Receiver")
+
+
+def test_add_and_remove_permission_pass_label_accounts_and_actions():
+    service = FakeQueueService()
+
+    added = call(
+        service,
+        "AddPermission",
+        {"QueueUrl": QUEUE_URL, "Label": "l", "AWSAccountIds": ["111111111111"], "Actions": ["SendMessage"]},
+    )
+    removed = call(service, "RemovePermission", {"QueueUrl": QUEUE_URL, "Label": "l"})
+
+    assert (document(added), document(removed)) == ({}, {})
+    assert service.calls == [
+        ("add_permission", ("orders", "l", ["111111111111"], ["SendMessage"])),
+        ("remove_permission", ("orders", "l")),
+    ]
+
+
+def test_add_permission_requires_its_lists():
+    outcome = call(FakeQueueService(), "AddPermission", {"QueueUrl": QUEUE_URL, "Label": "l"})
+
+    assert_error(outcome, 400, "MissingRequiredParameterException", "MissingParameter")
+
+
+def test_dead_letter_sources_are_listed_as_lower_case_queue_urls_even_when_empty():
+    paged = FakeQueueService(list_dead_letter_source_queues=(["src"], "next"))
+    empty = FakeQueueService()
+
+    assert document(call(paged, "ListDeadLetterSourceQueues", {"QueueUrl": QUEUE_URL, "MaxResults": 1})) == {
+        "queueUrls": [f"{BASE_URL}/{ACCOUNT_ID}/src"],
+        "NextToken": "next",
+    }
+    assert document(call(empty, "ListDeadLetterSourceQueues", {"QueueUrl": QUEUE_URL})) == {"queueUrls": []}
+    assert paged.calls == [("list_dead_letter_source_queues", ("orders", 1, None))]
