@@ -11,6 +11,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.e2e.conftest import ServerProcess, start_server, unique_queue_name
 
 CONSUMERS = 12
@@ -41,6 +43,19 @@ def aws_cli(server: ServerProcess, *arguments: str) -> dict[str, Any]:
     return json.loads(completed.stdout) if completed.stdout.strip() else {}
 
 
+@pytest.mark.compatibility(
+    client="AWS CLI 1.46.3",
+    protocol="json",
+    actions=[
+        "CreateQueue",
+        "SendMessage",
+        "SendMessageBatch",
+        "GetQueueAttributes",
+        "ReceiveMessage",
+        "DeleteMessage",
+        "DeleteQueue",
+    ],
+)
 def test_the_aws_cli_creates_sends_receives_and_deletes(server: ServerProcess) -> None:
     name = unique_queue_name("cli")
     url = aws_cli(server, "create-queue", "--queue-name", name)["QueueUrl"]
@@ -85,6 +100,11 @@ def test_the_aws_cli_creates_sends_receives_and_deletes(server: ServerProcess) -
     aws_cli(server, "delete-queue", "--queue-url", url)
 
 
+@pytest.mark.compatibility(
+    client="boto3 1.44.8",
+    protocol="json",
+    actions=["CreateQueue", "SendMessageBatch", "ReceiveMessage", "DeleteMessageBatch", "GetQueueAttributes"],
+)
 def test_many_consumers_get_every_message_exactly_once_within_the_visibility_timeout(server: ServerProcess) -> None:
     # Given: a backlog in one queue and consumers that delete what they process
     client = server.client(max_pool_connections=CONSUMERS + 4)

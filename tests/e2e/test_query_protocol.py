@@ -5,9 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import subprocess
-import sys
 import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
@@ -17,6 +15,7 @@ from urllib.parse import urlencode, urlsplit
 
 import pytest
 
+from tests.e2e.client_environments import python_environment
 from tests.e2e.conftest import ServerProcess, unique_queue_name
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -33,8 +32,6 @@ QUERY_CLIENT_REQUIREMENTS = (
     "urllib3==2.0.7",
 )
 SCENARIO = Path(__file__).with_name("query_client_scenario.py")
-VENV_TIMEOUT_SECONDS = 60
-INSTALL_TIMEOUT_SECONDS = 300
 SCENARIO_TIMEOUT_SECONDS = 120
 HTTP_TIMEOUT_SECONDS = 30
 NS = "{http://queue.amazonaws.com/doc/2012-11-05/}"
@@ -43,19 +40,8 @@ BODY = 'raw "quotes" & <tags>\r\nand a carriage return\r'
 
 @pytest.fixture(scope="session")
 def query_client_python() -> Path:
-    """The interpreter of a virtual environment holding the Query-era boto3, created when missing or stale."""
-    python = QUERY_CLIENT_VENV / "bin" / "python"
-    stamp = QUERY_CLIENT_VENV / ".installed"
-    wanted = "\n".join(QUERY_CLIENT_REQUIREMENTS)
-    if stamp.is_file() and stamp.read_text() == wanted and python.exists():
-        return python
-    shutil.rmtree(QUERY_CLIENT_VENV, ignore_errors=True)
-    subprocess.run([sys.executable, "-m", "venv", str(QUERY_CLIENT_VENV)], check=True, timeout=VENV_TIMEOUT_SECONDS)
-    install = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-    subprocess.run([*install, *QUERY_CLIENT_REQUIREMENTS], check=True, timeout=INSTALL_TIMEOUT_SECONDS)
-    # Written last, so an interrupted creation is redone rather than reused.
-    stamp.write_text(wanted)
-    return python
+    """The interpreter of a virtual environment holding the Query-era boto3."""
+    return python_environment(QUERY_CLIENT_VENV, QUERY_CLIENT_REQUIREMENTS)
 
 
 def run_scenario(python: Path, server: ServerProcess, name: str) -> dict[str, Any]:
@@ -80,6 +66,29 @@ def without_message(observed: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in observed.items() if key != "message"}
 
 
+@pytest.mark.compatibility(
+    client="boto3 1.34.50",
+    protocol="query",
+    actions=[
+        "CreateQueue",
+        "GetQueueUrl",
+        "ListQueues",
+        "SendMessage",
+        "ReceiveMessage",
+        "ChangeMessageVisibility",
+        "DeleteMessage",
+        "SendMessageBatch",
+        "ChangeMessageVisibilityBatch",
+        "DeleteMessageBatch",
+        "SetQueueAttributes",
+        "GetQueueAttributes",
+        "TagQueue",
+        "ListQueueTags",
+        "UntagQueue",
+        "PurgeQueue",
+        "DeleteQueue",
+    ],
+)
 def test_an_sdk_speaking_query_runs_every_action_against_the_server(
     query_client_python: Path, server: ServerProcess
 ) -> None:
@@ -170,6 +179,7 @@ def queue_path(sqs: Any) -> str:
     return urlsplit(sqs.create_queue(QueueName=unique_queue_name("raw"))["QueueUrl"]).path
 
 
+@pytest.mark.compatibility(client="raw HTTP", protocol="query", actions=["GetQueueUrl"])
 def test_a_get_with_a_query_string_is_served(server: ServerProcess, queue_path: str) -> None:
     name = queue_path.rsplit("/", 1)[1]
 
@@ -181,6 +191,7 @@ def test_a_get_with_a_query_string_is_served(server: ServerProcess, queue_path: 
     assert find(body, "GetQueueUrlResult/QueueUrl") == f"{server.endpoint_url}{queue_path}"
 
 
+@pytest.mark.compatibility(client="raw HTTP", protocol="query", actions=["SendMessage", "ReceiveMessage"])
 def test_a_post_to_the_queue_url_path_acts_on_that_queue_and_the_body_round_trips(
     server: ServerProcess, queue_path: str
 ) -> None:
