@@ -5,7 +5,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 
-from dynaqueue.domain.model import FifoPutResult, MessageAttributeValue, NewMessage, QueueRecord, StoredMessage
+from dynaqueue.domain.model import (
+    DeadLetterTarget,
+    FifoPutResult,
+    MessageAttributeValue,
+    NewMessage,
+    QueueRecord,
+    StoredMessage,
+)
 from dynaqueue.domain.ports import QueueStore
 
 T0 = 1_767_225_600_000
@@ -92,13 +99,14 @@ def new_fifo_message(
     deduplication_key: str | None = None,
     sent_at_ms: int = T0,
     visible_at_ms: int | None = None,
+    system_attributes: Mapping[str, str] | None = None,
 ) -> NewMessage:
     """A FIFO message; without a deduplication key it gets a unique one, so it is never a duplicate."""
     return NewMessage(
         message_id=str(uuid.uuid4()),
         body=body,
         attributes={},
-        system_attributes={},
+        system_attributes=dict(system_attributes or {}),
         sent_at_ms=sent_at_ms,
         visible_at_ms=sent_at_ms if visible_at_ms is None else visible_at_ms,
         group_id=group_id,
@@ -119,6 +127,7 @@ def claim(
     max_count: int = 10,
     visibility_timeout_ms: int = VISIBILITY_TIMEOUT_MS,
     retention_ms: int = RETENTION_MS,
+    dead_letter: DeadLetterTarget | None = None,
 ) -> list[StoredMessage]:
     return store.claim_messages(
         queue,
@@ -126,6 +135,7 @@ def claim(
         max_count=max_count,
         visibility_timeout_ms=visibility_timeout_ms,
         retention_ms=retention_ms,
+        dead_letter=dead_letter,
     )
 
 
@@ -147,6 +157,7 @@ def claim_fifo(
     max_count: int = 10,
     visibility_timeout_ms: int = VISIBILITY_TIMEOUT_MS,
     retention_ms: int = RETENTION_MS,
+    dead_letter: DeadLetterTarget | None = None,
 ) -> list[StoredMessage]:
     return store.claim_fifo_messages(
         queue,
@@ -154,6 +165,7 @@ def claim_fifo(
         max_count=max_count,
         visibility_timeout_ms=visibility_timeout_ms,
         retention_ms=retention_ms,
+        dead_letter=dead_letter,
     )
 
 
@@ -163,3 +175,9 @@ def bodies(messages: list[StoredMessage]) -> list[str]:
 
 def ids(messages: list[StoredMessage] | list[NewMessage]) -> set[str]:
     return {message.message_id for message in messages}
+
+
+def dead_letter_target(queue: QueueRecord, *, max_receive_count: int = 1) -> DeadLetterTarget:
+    return DeadLetterTarget(
+        queue=queue, max_receive_count=max_receive_count, source_arn="arn:aws:sqs:us-east-1:000000000000:source"
+    )

@@ -54,6 +54,18 @@ class NewMessage:
 
 
 @dataclass(frozen=True, slots=True)
+class DeadLetterTarget:
+    """Where a claim moves messages already received `max_receive_count` times, instead of leasing them.
+
+    Moved messages gain the system attribute DeadLetterQueueSourceArn = `source_arn`.
+    """
+
+    queue: QueueRecord
+    max_receive_count: int
+    source_arn: str
+
+
+@dataclass(frozen=True, slots=True)
 class FifoPutResult:
     """What a FIFO put did with one message: stored it, or found a duplicate within the window."""
 

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 from dynaqueue.domain.model import (
+    DeadLetterTarget,
     FifoPutResult,
     LeasedReceipt,
     MessageCounts,
@@ -83,6 +84,7 @@ class QueueStore(Protocol):
         max_count: int,
         visibility_timeout_ms: int,
         retention_ms: int,
+        dead_letter: DeadLetterTarget | None = None,
     ) -> list[StoredMessage]:
         """Atomically lease up to `max_count` visible messages.
 
@@ -90,6 +92,12 @@ class QueueStore(Protocol):
         older ones are never returned (a store may delete them when it meets them). Each
         leased message gets `visible_at_ms = now_ms + visibility_timeout_ms`, its receive
         count incremented, its first-receive time set if unset, and a fresh lease token.
+
+        With `dead_letter`, a visible message already received `max_receive_count` times is
+        moved to the dead-letter queue instead (see `DeadLetterTarget`): same id, content,
+        sent time and receive count, visible there at once. A move never loses the message:
+        a failure part-way leaves it in the source, or at worst in both queues. When the
+        dead-letter queue no longer exists the message stays and is leased as usual.
         """
         ...
 
@@ -142,6 +150,7 @@ class QueueStore(Protocol):
         max_count: int,
         visibility_timeout_ms: int,
         retention_ms: int,
+        dead_letter: DeadLetterTarget | None = None,
     ) -> list[StoredMessage]:
         """Atomically lease up to `max_count` messages, keeping order within each message group.
 
@@ -150,8 +159,11 @@ class QueueStore(Protocol):
         group is delivered past a message still in flight. The batch is filled from one group
         first, then from other groups; the result is in sequence order within each group. Two
         concurrent claims never lease messages of the same group (the group is the lock).
-        Expired messages met at a group head are deleted and skipped. Leasing is as in
-        `claim_messages`, and each result carries its `sequence_number`.
+        Expired messages met at a group head are deleted and skipped. Leasing and dead-letter
+        moves are as in `claim_messages`, and each result carries its `sequence_number`. A moved
+        message no longer blocks its group; it joins the end of its group in the dead-letter
+        queue with a new sequence number, and its sent time restarts there (FIFO retention
+        counts from the move).
         """
         ...
 

@@ -34,6 +34,7 @@ from dynaqueue.domain.messages import (
 from dynaqueue.domain.model import (
     BatchFailure,
     BatchResult,
+    DeadLetterTarget,
     LeasedReceipt,
     NewMessage,
     PurgeOutcome,
@@ -94,7 +95,7 @@ class QueueService:
         requested = validate_attributes(attributes, fifo=fifo, creating=True)
         validate_tags(tags)
         check_tag_count(name, tags)
-        self._check_redrive_target(requested, fifo=fifo)
+        self._check_redrive_target(name, requested, fifo=fifo)
         existing = self.store.get_queue(name)
         if existing is None:
             now_ms = self._clock.now_ms()
@@ -155,7 +156,7 @@ class QueueService:
             raise MissingParameter("The request must contain the parameter Attributes.")
         record = self._queue(name)
         changes = validate_attributes(attributes, fifo=record.fifo, creating=False)
-        self._check_redrive_target(changes, fifo=record.fifo)
+        self._check_redrive_target(name, changes, fifo=record.fifo)
         self._replace_attributes(name, apply_attribute_changes(record.attributes, changes))
 
     def purge_queue(self, name: str) -> None:
@@ -354,15 +355,12 @@ class QueueService:
         if self.store.update_queue(name, tags=tags) is None:
             raise QueueDoesNotExist()
 
-    def _check_redrive_target(self, attributes: Mapping[str, str], *, fifo: bool) -> None:
+    def _check_redrive_target(self, source_name: str, attributes: Mapping[str, str], *, fifo: bool) -> None:
         policy = attributes.get("RedrivePolicy")
         if not policy:
             return
         target_arn = json.loads(policy)["deadLetterTargetArn"]
-        parsed = queue_name_from_arn(target_arn)
-        target = None
-        if parsed is not None and parsed[0] == self.region and parsed[1] == self.account_id:
-            target = self.store.get_queue(parsed[2])
+        target = self._queue_by_arn(target_arn)
         if target is None:
             raise InvalidParameterValue(
                 f"Value {policy} for parameter RedrivePolicy is invalid. Reason: Dead letter target does not exist."
@@ -372,6 +370,33 @@ class QueueService:
                 f"Value {policy} for parameter RedrivePolicy is invalid. "
                 "Reason: Dead-letter queue must be same type of queue as the source."
             )
+        source_arn = self.queue_arn(source_name)
+        if not _redrive_allowed(target.attributes.get("RedriveAllowPolicy"), source_arn):
+            # Wording modelled on SQS's other RedrivePolicy errors; the exact AWS text is unconfirmed.
+            raise InvalidParameterValue(
+                f"Value {policy} for parameter RedrivePolicy is invalid. "
+                f"Reason: Queue {source_arn} is not allowed to use {target_arn} as a dead-letter queue."
+            )
+
+    def _queue_by_arn(self, arn: str) -> QueueRecord | None:
+        """The live queue an ARN names, if it is one of this account and region."""
+        parsed = queue_name_from_arn(arn)
+        if parsed is None or parsed[0] != self.region or parsed[1] != self.account_id:
+            return None
+        return self.store.get_queue(parsed[2])
+
+    def _dead_letter_target(self, record: QueueRecord) -> DeadLetterTarget | None:
+        """Where over-received messages of the queue go; None without a policy or once the DLQ is gone."""
+        policy = record.attributes.get("RedrivePolicy")
+        if not policy:
+            return None
+        parsed = json.loads(policy)
+        target = self._queue_by_arn(parsed["deadLetterTargetArn"])
+        if target is None:
+            return None
+        return DeadLetterTarget(
+            queue=target, max_receive_count=int(parsed["maxReceiveCount"]), source_arn=self.queue_arn(record.name)
+        )
 
     def _store_messages(
         self, record: QueueRecord, prepared: Sequence[tuple[NewMessage, SendResult]], now_ms: int
@@ -392,6 +417,7 @@ class QueueService:
     ) -> tuple[list[StoredMessage], int]:
         """Claim at once, or long-poll: return as soon as anything was claimed (SQS never waits to fill)."""
         deadline = self._clock.monotonic() + wait_seconds
+        dead_letter = self._dead_letter_target(record)
         while True:
             token = self.store.availability_token(record)
             now_ms = self._clock.now_ms()
@@ -402,6 +428,7 @@ class QueueService:
                 max_count=max_count,
                 visibility_timeout_ms=visibility_seconds * 1000,
                 retention_ms=_retention_ms(record),
+                dead_letter=dead_letter,
             )
             remaining = deadline - self._clock.monotonic()
             if claimed or remaining <= 0:
@@ -546,6 +573,17 @@ def _check_max_results(max_results: int | None) -> None:
             f"Value {max_results} for parameter MaxResults is invalid. "
             f"Reason: MaxResults must be an integer between 1 and {limits.MAX_LIST_RESULTS}."
         )
+
+
+def _redrive_allowed(allow_policy: str | None, source_arn: str) -> bool:
+    """Whether a dead-letter queue's RedriveAllowPolicy (canonical JSON; unset = allowAll) admits the source."""
+    if not allow_policy:
+        return True
+    parsed = json.loads(allow_policy)
+    permission = parsed["redrivePermission"]
+    if permission == "byQueue":
+        return source_arn in parsed.get("sourceQueueArns", ())
+    return permission == "allowAll"
 
 
 def _retention_ms(record: QueueRecord) -> int:

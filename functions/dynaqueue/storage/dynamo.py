@@ -22,6 +22,12 @@ Standard queues:
 * Long polls: no cross-process notification exists, so waits are jittered sleeps doubling from 50 ms
   to 1 s, ended early by writes through this process, never longer than the timeout.
 * Throttling that survives botocore's retries is raised as RequestThrottled.
+* Dead-letter moves: a receive that meets a message already received maxReceiveCount times (by the index's
+  projected count; the claim's condition re-checks the item) moves it instead of leasing it. The message item
+  stays where it is and only changes queue: one TransactWriteItems updates its `g1p` to a shard of the
+  dead-letter queue (condition: still in the source generation, visible, over the count) together with a
+  ConditionCheck that the dead-letter queue still exists. So a move is atomic (no duplicate, no loss) and a
+  deleted dead-letter queue leaves the message in the source, delivered as usual.
 
 Request units per operation, computed by storage.capacity from DynamoDB's billing rules and asserted
 in tests/integration/test_dynamo_costs.py (1 KB JSON body; `x + y` = table + index write units):
@@ -40,6 +46,7 @@ in tests/integration/test_dynamo_costs.py (1 KB JSON body; `x + y` = table + ind
 | change visibility                      | UpdateItem                        | 3 (1 + 2)      | 0             |
 | change visibility with a stale lease   | UpdateItem (condition fails)      | 1              | 0             |
 | lifecycle send + receive + delete      | 4 calls                           | 7              | 0.5           |
+| dead-letter move met by a receive      | TransactWriteItems (check+update) | 6 (4 + 2)      | 0             |
 | count messages                         | 2 Query per shard                 | 0              | 1 per shard   |
 | 64 KiB incompressible: send/recv/delete| each adds a chunk call (below)    | 51 / 3 / 51    | 0 / 13.5 / 0  |
 | 1 MiB incompressible: send/recv/delete | each adds a chunk call (below)    | 780 / 3 / 780  | 0 / 194.5 / 0 |
@@ -81,6 +88,14 @@ visibility changes and deletes write, next to its write-once message items (see 
   write; chunks of large bodies are written before it and deleted after it, and carry a TTL.
 * Counts: per shard the groups in GSI1, then each group's messages (eventually consistent, capped);
   messages queued behind an in-flight one count as visible.
+* Dead-letter moves: a claim that finds an over-received message at the head of its group's visible run
+  first appends a copy to the dead-letter queue's group (the send transaction plus a ConditionCheck that the
+  dead-letter queue exists; its deduplication entry is keyed by the move and lasts a day), then removes the
+  message from its source group like an expired head (one transaction, conditioned on the group's version),
+  and reads the group again. A failure in between leaves the message in both queues, never in neither; the
+  next claim repeats the copy (a duplicate, so nothing is stored) and completes the removal. The copy keeps
+  message id, content (its chunks are shared, keyed by message id), group and deduplication id; it carries its
+  receive count and source ARN; its sent time restarts (FIFO retention counts from the move, as in SQS).
 
 | FIFO operation (1 KB JSON body)         | DynamoDB calls                    | write units   | read units |
 |-----------------------------------------|-----------------------------------|---------------|------------|
@@ -100,9 +115,13 @@ visibility changes and deletes write, next to its write-once message items (see 
 | change visibility: head / later message | GetItem + UpdateItem              | 3 (1 + 2) / 1 | 1          |
 | lifecycle send + receive + delete       | 6 calls                           | 15            | 2.5        |
 | remember / recall a receive attempt     | PutItem / GetItem                 | 1 / 0         | 0 / 1      |
+| dead-letter move, group's last message  | 2 x (Query + TransactWriteItems)  | 14 (12 + 2)   | 2 (+0.5)   |
 
 Asserted in tests/integration/test_dynamo_fifo_costs.py; transactional writes bill twice (a ~0.8 KB message
 item 2 units, the group item and a deduplication entry 2 each). The group item stays under 1 KB.
+Dead-letter moves are asserted in tests/integration/test_dynamo_dead_letter_costs.py: the copy 9 units (8 + 1
+for a new group there), the removal 5 (4 + 1); reads: the group before the move and again after it (the GSI1
+Query of the receive itself adds 0.5).
 """
 
 from __future__ import annotations
@@ -112,6 +131,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from dynaqueue.domain.model import (
+    DeadLetterTarget,
     FifoPutResult,
     LeasedReceipt,
     MessageCounts,
@@ -160,7 +180,7 @@ class DynamoStore:
         self._queues = QueueCatalog(client, table_name, queue_cache_seconds)
         self._messages = MessageTable(client, table_name, shards, rng)
         self._fifo_sender = FifoSender(client, table_name, shards, SequenceNumbers(rng))
-        self._fifo_claimer = FifoClaimer(client, table_name, shards, rng)
+        self._fifo_claimer = FifoClaimer(client, table_name, shards, rng, self._fifo_sender)
         self._fifo_settler = FifoSettler(client, table_name)
         self._receive_attempts = ReceiveAttempts(client, table_name)
         self._pacer = PollPacer(rng)
@@ -225,14 +245,19 @@ class DynamoStore:
         max_count: int,
         visibility_timeout_ms: int,
         retention_ms: int,
+        dead_letter: DeadLetterTarget | None = None,
     ) -> list[StoredMessage]:
-        return self._messages.claim(
+        claimed, moved = self._messages.claim(
             queue,
             now_ms=now_ms,
             max_count=max_count,
             visibility_timeout_ms=visibility_timeout_ms,
             retention_ms=retention_ms,
+            dead_letter=dead_letter,
         )
+        if dead_letter is not None and moved:
+            self._pacer.announce(dead_letter.queue.queue_id)
+        return claimed
 
     @throttling_as_request_throttled
     def delete_message(self, queue: QueueRecord, message_id: str) -> bool:
@@ -288,14 +313,19 @@ class DynamoStore:
         max_count: int,
         visibility_timeout_ms: int,
         retention_ms: int,
+        dead_letter: DeadLetterTarget | None = None,
     ) -> list[StoredMessage]:
-        return self._fifo_claimer.claim(
+        claimed, moved = self._fifo_claimer.claim(
             queue,
             now_ms=now_ms,
             max_count=max_count,
             visibility_timeout_ms=visibility_timeout_ms,
             retention_ms=retention_ms,
+            dead_letter=dead_letter,
         )
+        if dead_letter is not None and moved:
+            self._pacer.announce(dead_letter.queue.queue_id)
+        return claimed
 
     @throttling_as_request_throttled
     def delete_leased_message(

@@ -8,10 +8,13 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from dynaqueue.domain.model import QueueRecord, StoredMessage
-from dynaqueue.storage.dynamo_content import delete_chunks
+from dynaqueue.domain.model import DeadLetterTarget, NewMessage, QueueRecord, StoredMessage
+from dynaqueue.storage.dynamo_codec import decode_content
+from dynaqueue.storage.dynamo_content import delete_chunks, read_chunks
+from dynaqueue.storage.dynamo_dead_letters import DeadLetterQueueGone, MovedMessage, MoveOutcome
 from dynaqueue.storage.dynamo_errors import is_condition_failure
 from dynaqueue.storage.dynamo_fifo_reads import leased_message, read_group
+from dynaqueue.storage.dynamo_fifo_sends import FifoSender
 from dynaqueue.storage.dynamo_fifo_state import EMPTY_GROUP_SECONDS, Delivery, FifoMessage, GroupRead, GroupState
 from dynaqueue.storage.dynamo_keys import fifo_message_key, group_key, ready_key
 from dynaqueue.storage.dynamo_leases import FifoLease, new_nonce
@@ -86,18 +89,33 @@ def plan_claim(
 
 
 class FifoClaimer:
-    """Leases FIFO messages group by group; the group item's version makes each claim exclusive."""
+    """Leases FIFO messages group by group; the group item's version makes each claim exclusive.
 
-    def __init__(self, client: Any, table_name: str, shards: int, rng: random.Random) -> None:
+    Over-received messages met at a group's head go to the dead-letter queue through `sender`: first the
+    copy there, then the removal here, so a failure in between leaves the message in both queues, never in
+    neither, and the next claim that meets it completes the move without a second copy.
+    """
+
+    def __init__(self, client: Any, table_name: str, shards: int, rng: random.Random, sender: FifoSender) -> None:
         self._client = client
         self._table_name = table_name
         self._shards = shards
         self._rng = rng
+        self._sender = sender
 
     def claim(
-        self, queue: QueueRecord, *, now_ms: int, max_count: int, visibility_timeout_ms: int, retention_ms: int
-    ) -> list[StoredMessage]:
+        self,
+        queue: QueueRecord,
+        *,
+        now_ms: int,
+        max_count: int,
+        visibility_timeout_ms: int,
+        retention_ms: int,
+        dead_letter: DeadLetterTarget | None = None,
+    ) -> tuple[list[StoredMessage], int]:
+        """The leased messages, and how many were moved to the dead-letter queue instead."""
         claimed: list[StoredMessage] = []
+        moves = _DeadLetterMoves(dead_letter)
         first_shard = self._rng.randrange(self._shards)
         for offset in range(self._shards):
             if len(claimed) >= max_count:
@@ -108,14 +126,16 @@ class FifoClaimer:
                     break
                 claimed.extend(
                     self._claim_group(
+                        queue,
                         partition,
+                        moves,
                         now_ms=now_ms,
                         want=max_count - len(claimed),
                         leased_until_ms=now_ms + visibility_timeout_ms,
                         oldest_live_sent_at_ms=now_ms - retention_ms,
                     )
                 )
-        return claimed
+        return claimed, moves.moved
 
     def _ready_groups(self, shard_key: str, *, now_ms: int, wanted: int) -> list[str]:
         """Groups whose head is receivable by the index (a hint: the group item decides)."""
@@ -140,7 +160,15 @@ class FifoClaimer:
         return partitions
 
     def _claim_group(
-        self, partition: str, *, now_ms: int, want: int, leased_until_ms: int, oldest_live_sent_at_ms: int
+        self,
+        queue: QueueRecord,
+        partition: str,
+        moves: _DeadLetterMoves,
+        *,
+        now_ms: int,
+        want: int,
+        leased_until_ms: int,
+        oldest_live_sent_at_ms: int,
     ) -> list[StoredMessage]:
         # The group item and want + 1 messages: the extra one is the new head should all others have expired.
         limit = want + 2
@@ -155,6 +183,20 @@ class FifoClaimer:
             )
             if plan is None or read.state is None:
                 return []
+            over_received = moves.first_over_received(read, plan)
+            if over_received is not None and moves.dead_letter is not None:
+                if over_received > 0:
+                    # Deliver the run up to the message due to move; it is met once they are settled.
+                    plan = ClaimPlan(plan.expired, plan.run[:over_received], plan.head, plan.head_visible_at_ms)
+                else:
+                    outcome = self._move(queue, partition, read, read.state, plan, moves.dead_letter, now_ms=now_ms)
+                    if outcome is MoveOutcome.TARGET_GONE:
+                        moves.dead_letter = None
+                    elif outcome is MoveOutcome.MOVED:
+                        moves.moved += 1
+                    # Read the group again, further: what follows the moved message may be receivable now.
+                    limit = max(want, _EXPIRED_PER_ROUND) + 2
+                    continue
             leases = self._commit(partition, read.state, plan, now_ms=now_ms, leased_until_ms=leased_until_ms)
             if leases is None:
                 continue
@@ -196,6 +238,46 @@ class FifoClaimer:
             raise
         return leases
 
+    def _move(
+        self,
+        queue: QueueRecord,
+        partition: str,
+        read: GroupRead,
+        state: GroupState,
+        plan: ClaimPlan,
+        dead_letter: DeadLetterTarget,
+        *,
+        now_ms: int,
+    ) -> MoveOutcome:
+        """Move the group's first live message (plan.run[0]) to the dead-letter queue, then drop it here."""
+        message = plan.run[0]
+        position = read.messages.index(message)
+        following = read.messages[position + 1] if position + 1 < len(read.messages) else None
+        if following is None and read.more:
+            # The message after it, the group's next head, is not in this read.
+            return MoveOutcome.NOT_MOVED
+        moved = _moved_message(self._client, self._table_name, queue, partition, read, message, dead_letter, now_ms)
+        # Chunks are shared with the copy an interrupted earlier move stored: they are gone only once that copy
+        # was deleted (or TTL ran out), so nothing is left to deliver and the removal alone completes the move.
+        if moved is not None:
+            try:
+                self._sender.put_moved(dead_letter.queue, moved, now_ms=now_ms)
+            except DeadLetterQueueGone:
+                return MoveOutcome.TARGET_GONE
+        removal = ClaimPlan(
+            [*plan.expired, message],
+            [],
+            following,
+            0 if following is None else read.visible_at_ms(following),
+        )
+        if self._commit(partition, state, removal, now_ms=now_ms, leased_until_ms=now_ms) is None:
+            return MoveOutcome.NOT_MOVED
+        # The moved message's chunks now belong to its dead-letter copy; only expired ones go.
+        for expired in plan.expired:
+            if expired.chunk_count is not None:
+                delete_chunks(self._client, self._table_name, expired.message_id, expired.chunk_count)
+        return MoveOutcome.MOVED
+
     def _leased_messages(
         self, partition: str, run: list[FifoMessage], leases: dict[str, Delivery]
     ) -> list[StoredMessage]:
@@ -210,13 +292,77 @@ class FifoClaimer:
         return messages
 
 
+class _DeadLetterMoves:
+    """One claim's dead-letter state across groups: where over-received messages go, and how many went."""
+
+    def __init__(self, dead_letter: DeadLetterTarget | None) -> None:
+        self.dead_letter = dead_letter
+        self.moved = 0
+
+    def first_over_received(self, read: GroupRead, plan: ClaimPlan) -> int | None:
+        """The position in the run of the first message due to move, if any."""
+        if self.dead_letter is None:
+            return None
+        limit = self.dead_letter.max_receive_count
+        return next((index for index, message in enumerate(plan.run) if read.receive_count(message) >= limit), None)
+
+
+def _moved_message(
+    client: Any,
+    table_name: str,
+    queue: QueueRecord,
+    partition: str,
+    read: GroupRead,
+    message: FifoMessage,
+    dead_letter: DeadLetterTarget,
+    now_ms: int,
+) -> MovedMessage | None:
+    """The message as the dead-letter queue stores it; None when its chunks are gone."""
+    blob = message.content
+    if message.chunk_count is not None:
+        blob = read_chunks(client, table_name, message.message_id, message.chunk_count)
+    if blob is None:
+        return None
+    body, attributes, system_attributes = decode_content(blob)
+    delivery = read.state.deliveries.get(message.sequence) if read.state else None
+    return MovedMessage(
+        # FIFO retention restarts when a message reaches a dead-letter queue, as in SQS.
+        message=NewMessage(
+            message_id=message.message_id,
+            body=body,
+            attributes=attributes,
+            system_attributes=system_attributes,
+            sent_at_ms=now_ms,
+            visible_at_ms=now_ms,
+            group_id=system_attributes.get("MessageGroupId"),
+            deduplication_key=f"dead-letter#{queue.queue_id}#{message.message_id}",
+        ),
+        group_digest=partition.rsplit("#", 1)[1],
+        blob=blob,
+        receive_count=read.receive_count(message),
+        first_received_at_ms=message.carried_first_received_at_ms
+        if delivery is None
+        else delivery.first_received_at_ms,
+        source_arn=dead_letter.source_arn,
+    )
+
+
 def _delivery(state: GroupState, message: FifoMessage, *, now_ms: int, leased_until_ms: int) -> Delivery:
     previous = state.deliveries.get(message.sequence)
+    if previous is None:
+        # A message moved here from a dead-letter source continues its count.
+        return Delivery(
+            visible_at_ms=leased_until_ms,
+            nonce=new_nonce(),
+            receive_count=message.carried_receive_count + 1,
+            first_received_at_ms=message.carried_first_received_at_ms or now_ms,
+            chunk_count=message.chunk_count,
+        )
     return Delivery(
         visible_at_ms=leased_until_ms,
         nonce=new_nonce(),
-        receive_count=1 if previous is None else previous.receive_count + 1,
-        first_received_at_ms=now_ms if previous is None else previous.first_received_at_ms,
+        receive_count=previous.receive_count + 1,
+        first_received_at_ms=previous.first_received_at_ms,
         chunk_count=message.chunk_count,
     )
 

@@ -50,6 +50,8 @@ def leased_message(
     if blob is None:
         return None
     body, attributes, system_attributes = decode_content(blob)
+    if message.dead_letter_source is not None:
+        system_attributes["DeadLetterQueueSourceArn"] = message.dead_letter_source
     return StoredMessage(
         message_id=message.message_id,
         body=body,

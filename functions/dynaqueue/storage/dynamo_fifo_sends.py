@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -18,6 +18,12 @@ from dynaqueue.storage.dynamo_content import (
     message_expires_at,
     place_content,
     write_chunks,
+)
+from dynaqueue.storage.dynamo_dead_letters import (
+    MOVE_DEDUPLICATION_WINDOW_MS,
+    DeadLetterQueueGone,
+    MovedMessage,
+    dead_letter_queue_check,
 )
 from dynaqueue.storage.dynamo_keys import (
     deduplication_partition,
@@ -76,6 +82,7 @@ class _Prepared:
     shard: int
     inline: bytes | None
     chunks: list[dict[str, Any]]
+    carried: MovedMessage | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +92,7 @@ class _Action:
     index: int | None = None
     partition: str | None = None
     deduplication: bool = False
+    precondition: bool = False
 
 
 class FifoSender:
@@ -122,6 +130,34 @@ class FifoSender:
             results[index] = FifoPutResult(original.message_id, original.sequence_number, duplicate=True)
         return [results[index] for index in range(len(messages))]
 
+    def put_moved(self, queue: QueueRecord, move: MovedMessage, *, now_ms: int) -> None:
+        """Append a message moved from a dead-letter source, while the queue (the dead-letter queue) is live.
+
+        Its deduplication entry is keyed by the move, so repeating a move that already landed stores nothing.
+        Raises DeadLetterQueueGone, storing nothing new, once the queue is deleted.
+        """
+        message = move.message
+        group_digest = move.group_digest
+        inline, chunks = place_content(message.message_id, move.blob, message_expires_at(message.sent_at_ms))
+        # Chunk items are keyed by message id, so the copy shares the source's: rewriting them unchanged only
+        # extends their TTL to the copy's. They are never deleted here, whatever the outcome.
+        write_chunks(self._client, self._table_name, chunks)
+        prepared = _Prepared(
+            message,
+            group_partition(queue, group_digest),
+            group_shard(group_digest, self._shards),
+            inline,
+            chunks,
+            carried=move,
+        )
+        self._store(
+            queue,
+            {0: prepared},
+            now_ms=now_ms,
+            dedup_window_ms=MOVE_DEDUPLICATION_WINDOW_MS,
+            precondition=dead_letter_queue_check(self._table_name, queue),
+        )
+
     def _prepare(self, queue: QueueRecord, message: NewMessage) -> _Prepared:
         group_digest = digest(str(message.group_id))
         blob = encode_content(message.body, message.attributes, message.system_attributes)
@@ -131,7 +167,13 @@ class FifoSender:
         )
 
     def _store(
-        self, queue: QueueRecord, prepared: dict[int, _Prepared], *, now_ms: int, dedup_window_ms: int
+        self,
+        queue: QueueRecord,
+        prepared: dict[int, _Prepared],
+        *,
+        now_ms: int,
+        dedup_window_ms: int,
+        precondition: Mapping[str, Any] | None = None,
     ) -> dict[int, FifoPutResult]:
         results: dict[int, FifoPutResult] = {}
         pending = sorted(prepared)
@@ -143,6 +185,9 @@ class FifoSender:
                 return results
             sequences = self._number(prepared, pending, floors, now_ms)
             actions, owners = self._transaction(queue, prepared, pending, sequences, now_ms, dedup_window_ms)
+            if precondition is not None:
+                actions.insert(0, dict(precondition))
+                owners.insert(0, _Action(precondition=True))
             try:
                 # A fresh token per attempt: the SDK's own retries of this call stay idempotent, while a
                 # changed retry after a cancellation is not mistaken for a replay.
@@ -157,6 +202,8 @@ class FifoSender:
                 if not is_condition_cancellation(error):
                     raise
                 for reason, owner in zip(cancellation_reasons(error), owners, strict=True):
+                    if owner.precondition and reason.get("Code") == "ConditionalCheckFailed":
+                        raise DeadLetterQueueGone() from error
                     original = reason.get("Item")
                     if reason.get("Code") != "ConditionalCheckFailed" or original is None:
                         continue
@@ -249,6 +296,7 @@ class FifoSender:
 
     def _message_item(self, item: _Prepared, sequence: str) -> dict[str, Any]:
         message = item.message
+        carried = item.carried
         return FifoMessageItem(
             pk=item.partition,
             sk=message_sort_key(sequence),
@@ -258,4 +306,7 @@ class FifoSender:
             expires_at=message_expires_at(message.sent_at_ms),
             content=item.inline,
             chunk_count=len(item.chunks) if item.chunks else None,
+            carried_receive_count=None if carried is None else carried.receive_count,
+            carried_first_received_at_ms=None if carried is None else carried.first_received_at_ms,
+            dead_letter_source=None if carried is None else carried.source_arn,
         ).serialize()

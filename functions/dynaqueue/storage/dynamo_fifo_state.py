@@ -85,6 +85,10 @@ class FifoMessage:
     visible_at_ms: int
     content: bytes | None
     chunk_count: int | None
+    # What a message moved here from a dead-letter source brought along: its receives there and the source.
+    carried_receive_count: int = 0
+    carried_first_received_at_ms: int | None = None
+    dead_letter_source: str | None = None
 
     @classmethod
     def from_item(cls, item: Item) -> FifoMessage:
@@ -96,6 +100,11 @@ class FifoMessage:
             visible_at_ms=int(message.visible_at_ms),
             content=message.content,
             chunk_count=None if message.chunk_count is None else int(message.chunk_count),
+            carried_receive_count=int(message.carried_receive_count or 0),
+            carried_first_received_at_ms=(
+                None if message.carried_first_received_at_ms is None else int(message.carried_first_received_at_ms)
+            ),
+            dead_letter_source=message.dead_letter_source,
         )
 
 
@@ -115,6 +124,11 @@ class GroupRead:
             state = GroupState.from_item(items[0])
             items = items[1:]
         return cls(state, [FifoMessage.from_item(item) for item in items], "LastEvaluatedKey" in page)
+
+    def receive_count(self, message: FifoMessage) -> int:
+        """How often the message was received, here or, before a dead-letter move, in its source queue."""
+        delivery = self.state.deliveries.get(message.sequence) if self.state else None
+        return message.carried_receive_count if delivery is None else delivery.receive_count
 
     def visible_at_ms(self, message: FifoMessage) -> int:
         """When the message is receivable: its delivery's visible-at once received, else its first one."""

@@ -9,7 +9,14 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from dynaqueue.domain.model import MessageCounts, NewMessage, QueueRecord, StoredMessage, VisibilityOutcome
+from dynaqueue.domain.model import (
+    DeadLetterTarget,
+    MessageCounts,
+    NewMessage,
+    QueueRecord,
+    StoredMessage,
+    VisibilityOutcome,
+)
 from dynaqueue.storage.dynamo_batches import write_batch
 from dynaqueue.storage.dynamo_codec import decode_content, encode_content
 from dynaqueue.storage.dynamo_content import (
@@ -19,10 +26,13 @@ from dynaqueue.storage.dynamo_content import (
     read_chunks,
     write_chunks,
 )
-from dynaqueue.storage.dynamo_errors import is_condition_failure
+from dynaqueue.storage.dynamo_dead_letters import MoveOutcome, dead_letter_queue_check, dead_letter_queue_gone
+from dynaqueue.storage.dynamo_errors import is_cancelled_by_condition, is_condition_failure
 from dynaqueue.storage.dynamo_keys import generation_prefix, ready_key
+from dynaqueue.storage.dynamo_retries import is_conflict
 from dynaqueue.storage.tables import (
     CHUNK_COUNT,
+    DEAD_LETTER_SOURCE,
     FIRST_RECEIVED_AT,
     HASH_KEY,
     LEASE_TOKEN,
@@ -73,9 +83,18 @@ class MessageTable:
             write_batch(self._client, self._table_name, [{"PutRequest": {"Item": head}} for head in heads])
 
     def claim(
-        self, queue: QueueRecord, *, now_ms: int, max_count: int, visibility_timeout_ms: int, retention_ms: int
-    ) -> list[StoredMessage]:
+        self,
+        queue: QueueRecord,
+        *,
+        now_ms: int,
+        max_count: int,
+        visibility_timeout_ms: int,
+        retention_ms: int,
+        dead_letter: DeadLetterTarget | None = None,
+    ) -> tuple[list[StoredMessage], list[str]]:
+        """The leased messages, and the ids of those moved to the dead-letter queue instead."""
         claimed: list[StoredMessage] = []
+        moved: list[str] = []
         # Receivers start at a random shard so that concurrent receivers rarely race for one entry.
         first_shard = self._rng.randrange(self._shards)
         for offset in range(self._shards):
@@ -83,14 +102,17 @@ class MessageTable:
                 break
             shard_key = ready_key(queue, (first_shard + offset) % self._shards)
             self._claim_from_shard(
+                queue,
                 shard_key,
                 claimed,
+                moved,
                 now_ms=now_ms,
                 max_count=max_count,
                 visible_until_ms=now_ms + visibility_timeout_ms,
                 oldest_live_sent_at_ms=now_ms - retention_ms,
+                dead_letter=dead_letter,
             )
-        return claimed
+        return claimed, moved
 
     def delete(self, queue: QueueRecord, message_id: str) -> bool:
         try:
@@ -191,20 +213,23 @@ class MessageTable:
 
     def _claim_from_shard(
         self,
+        queue: QueueRecord,
         shard_key: str,
         claimed: list[StoredMessage],
+        moved: list[str],
         *,
         now_ms: int,
         max_count: int,
         visible_until_ms: int,
         oldest_live_sent_at_ms: int,
+        dead_letter: DeadLetterTarget | None,
     ) -> None:
         query: dict[str, Any] = {
             "TableName": self._table_name,
             "IndexName": READY_INDEX,
             "KeyConditionExpression": f"{READY_KEY} = :shard AND {VISIBLE_AT} <= :now",
             "ExpressionAttributeValues": {":shard": {"S": shard_key}, ":now": {"N": str(now_ms)}},
-            "ProjectionExpression": f"{HASH_KEY}, {SENT_AT}",
+            "ProjectionExpression": f"{HASH_KEY}, {SENT_AT}, {RECEIVE_COUNT}",
         }
         for _ in range(_PAGES_PER_SHARD):
             page = self._client.query(**query, Limit=(max_count - len(claimed)) * _CANDIDATES_PER_WANTED)
@@ -217,30 +242,85 @@ class MessageTable:
                 if int(candidate[SENT_AT]["N"]) < oldest_live_sent_at_ms:
                     self._delete_expired(message_id)
                     continue
-                message = self._lease(message_id, now_ms=now_ms, visible_until_ms=visible_until_ms)
+                # The index may lag behind the item's count, never run ahead of it (counts only grow).
+                received = int(candidate[RECEIVE_COUNT]["N"]) if RECEIVE_COUNT in candidate else 0
+                if dead_letter is not None and received >= dead_letter.max_receive_count:
+                    outcome = self._move(queue, message_id, dead_letter, now_ms=now_ms)
+                    if outcome is MoveOutcome.MOVED:
+                        moved.append(message_id)
+                    if outcome is not MoveOutcome.TARGET_GONE:
+                        continue
+                    # The message stays and is delivered as usual, and so are the others of this claim.
+                    dead_letter = None
+                message = self._lease(
+                    message_id, now_ms=now_ms, visible_until_ms=visible_until_ms, dead_letter=dead_letter
+                )
                 if message is not None:
                     claimed.append(message)
             if len(claimed) >= max_count or "LastEvaluatedKey" not in page:
                 return
             query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
-    def _lease(self, message_id: str, *, now_ms: int, visible_until_ms: int) -> StoredMessage | None:
+    def _move(self, queue: QueueRecord, message_id: str, dead_letter: DeadLetterTarget, *, now_ms: int) -> MoveOutcome:
+        """Re-home the message into the dead-letter queue's ready index: one atomic write, nothing to lose.
+
+        Any failure leaves the message where it was.
+        """
+        move = {
+            "TableName": self._table_name,
+            "Key": _head_key(message_id),
+            "ConditionExpression": (
+                f"begins_with({READY_KEY}, :source) AND {VISIBLE_AT} <= :now AND {RECEIVE_COUNT} >= :max"
+            ),
+            "UpdateExpression": (
+                f"SET {READY_KEY} = :target, {VISIBLE_AT} = :now, {DEAD_LETTER_SOURCE} = :source_arn "
+                f"REMOVE {LEASE_TOKEN}"
+            ),
+            "ExpressionAttributeValues": {
+                ":source": {"S": generation_prefix(queue)},
+                ":now": {"N": str(now_ms)},
+                ":max": {"N": str(dead_letter.max_receive_count)},
+                ":target": {"S": ready_key(dead_letter.queue, self._rng.randrange(self._shards))},
+                ":source_arn": {"S": dead_letter.source_arn},
+            },
+        }
+        try:
+            self._client.transact_write_items(
+                TransactItems=[dead_letter_queue_check(self._table_name, dead_letter.queue), {"Update": move}]
+            )
+        except ClientError as error:
+            if dead_letter_queue_gone(error):
+                return MoveOutcome.TARGET_GONE
+            if is_cancelled_by_condition(error) or is_conflict(error):
+                return MoveOutcome.NOT_MOVED
+            raise
+        return MoveOutcome.MOVED
+
+    def _lease(
+        self, message_id: str, *, now_ms: int, visible_until_ms: int, dead_letter: DeadLetterTarget | None
+    ) -> StoredMessage | None:
+        condition = f"attribute_exists({HASH_KEY}) AND {VISIBLE_AT} <= :now"
+        values = {
+            ":now": {"N": str(now_ms)},
+            ":until": {"N": str(visible_until_ms)},
+            ":token": {"S": secrets.token_urlsafe(9)},
+            ":one": {"N": "1"},
+        }
+        if dead_letter is not None:
+            # A lagging index entry must not deliver a message that is due to move.
+            condition += f" AND (attribute_not_exists({RECEIVE_COUNT}) OR {RECEIVE_COUNT} < :max)"
+            values[":max"] = {"N": str(dead_letter.max_receive_count)}
         try:
             # The claim itself: decided by the head item's own visible-at, never by what the index said.
             response = self._client.update_item(
                 TableName=self._table_name,
                 Key=_head_key(message_id),
-                ConditionExpression=f"attribute_exists({HASH_KEY}) AND {VISIBLE_AT} <= :now",
+                ConditionExpression=condition,
                 UpdateExpression=(
                     f"SET {VISIBLE_AT} = :until, {LEASE_TOKEN} = :token, "
                     f"{FIRST_RECEIVED_AT} = if_not_exists({FIRST_RECEIVED_AT}, :now) ADD {RECEIVE_COUNT} :one"
                 ),
-                ExpressionAttributeValues={
-                    ":now": {"N": str(now_ms)},
-                    ":until": {"N": str(visible_until_ms)},
-                    ":token": {"S": secrets.token_urlsafe(9)},
-                    ":one": {"N": "1"},
-                },
+                ExpressionAttributeValues=values,
                 ReturnValues="ALL_NEW",
             )
         except ClientError as error:
@@ -256,6 +336,8 @@ class MessageTable:
         if blob is None:
             return None
         body, attributes, system_attributes = decode_content(blob)
+        if item.dead_letter_source is not None:
+            system_attributes["DeadLetterQueueSourceArn"] = item.dead_letter_source
         return StoredMessage(
             message_id=message_id,
             body=body,

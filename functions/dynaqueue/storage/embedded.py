@@ -12,6 +12,7 @@ from pathlib import Path
 
 from dynaqueue.domain.clock import Clock, SystemClock
 from dynaqueue.domain.model import (
+    DeadLetterTarget,
     FifoPutResult,
     LeasedReceipt,
     MessageCounts,
@@ -205,16 +206,20 @@ class EmbeddedStore:
         max_count: int,
         visibility_timeout_ms: int,
         retention_ms: int,
+        dead_letter: DeadLetterTarget | None = None,
     ) -> list[StoredMessage]:
         with self._transaction() as db:
-            return message_statements.claim_messages(
+            claimed, moved = message_statements.claim_messages(
                 db,
                 queue.queue_id,
                 now_ms=now_ms,
                 max_count=max_count,
                 visibility_timeout_ms=visibility_timeout_ms,
                 retention_ms=retention_ms,
+                dead_letter=dead_letter,
             )
+        self._announce_moves(dead_letter, moved)
+        return claimed
 
     def delete_message(self, queue: QueueRecord, message_id: str) -> bool:
         with self._transaction() as db:
@@ -282,16 +287,20 @@ class EmbeddedStore:
         max_count: int,
         visibility_timeout_ms: int,
         retention_ms: int,
+        dead_letter: DeadLetterTarget | None = None,
     ) -> list[StoredMessage]:
         with self._transaction() as db:
-            return fifo.claim_fifo_messages(
+            claimed, moved = fifo.claim_fifo_messages(
                 db,
                 queue.queue_id,
                 now_ms=now_ms,
                 max_count=max_count,
                 visibility_timeout_ms=visibility_timeout_ms,
                 retention_ms=retention_ms,
+                dead_letter=dead_letter,
             )
+        self._announce_moves(dead_letter, moved)
+        return claimed
 
     def delete_leased_message(
         self, queue: QueueRecord, message_id: str, *, lease_token: str, now_ms: int
@@ -338,6 +347,10 @@ class EmbeddedStore:
                 signal.changed.wait(min(remaining_seconds, until_visible_seconds))
 
     # --- internals ----------------------------------------------------------------------
+
+    def _announce_moves(self, dead_letter: DeadLetterTarget | None, moved: int) -> None:
+        if dead_letter is not None and moved:
+            self._signals.announce(dead_letter.queue.queue_id)
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:

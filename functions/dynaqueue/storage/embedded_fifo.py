@@ -6,7 +6,14 @@ import sqlite3
 from collections.abc import Sequence
 
 from dynaqueue.domain.errors import QueueDoesNotExist
-from dynaqueue.domain.model import FifoPutResult, LeasedReceipt, NewMessage, StoredMessage, VisibilityOutcome
+from dynaqueue.domain.model import (
+    DeadLetterTarget,
+    FifoPutResult,
+    LeasedReceipt,
+    NewMessage,
+    StoredMessage,
+    VisibilityOutcome,
+)
 from dynaqueue.storage import embedded_groups as groups
 from dynaqueue.storage.embedded_codec import (
     encode_message_attributes,
@@ -17,8 +24,10 @@ from dynaqueue.storage.embedded_codec import (
 from dynaqueue.storage.embedded_messages import (
     CURRENT_GENERATION,
     EXPIRED_ROWS_PER_CLAIM,
+    dead_letter_generation,
     lease_message,
     live_message,
+    move_to_dead_letter,
 )
 
 # Sequence numbers are the send instant in ms followed by six counter digits: large, time-ordered
@@ -31,7 +40,7 @@ SEQUENCES_PER_MS = 1_000_000
 EXPIRED_RECORDS_PER_PUT = 100
 
 _GROUP_PAGE = """
-SELECT rowid, sequence, sent_at_ms, visible_at_ms FROM messages
+SELECT rowid, sequence, sent_at_ms, visible_at_ms, receive_count, group_id FROM messages
 WHERE queue_id = :queue_id AND generation = :generation AND group_id = :group_id AND sequence > :after
 ORDER BY sequence
 LIMIT :limit
@@ -93,10 +102,12 @@ def claim_fifo_messages(
     max_count: int,
     visibility_timeout_ms: int,
     retention_ms: int,
-) -> list[StoredMessage]:
+    dead_letter: DeadLetterTarget | None = None,
+) -> tuple[list[StoredMessage], int]:
+    """The leased messages, and how many were moved to the dead-letter queue instead."""
     queue = db.execute("SELECT generation FROM queues WHERE queue_id = ?", (queue_id,)).fetchone()
     if queue is None:
-        return []
+        return [], 0
     claim = _GroupClaim(
         db,
         queue_id,
@@ -104,6 +115,7 @@ def claim_fifo_messages(
         now_ms=now_ms,
         visibility_timeout_ms=visibility_timeout_ms,
         oldest_sent_at_ms=now_ms - retention_ms,
+        dead_letter=dead_letter,
     )
     # Every ready group yields a message unless its head expired, and expired rows are bounded too.
     ready = groups.ready_groups(
@@ -114,7 +126,7 @@ def claim_fifo_messages(
             break
         claim.take_head_run(group_id, max_count - len(claim.claimed))
         groups.refresh_head(db, queue_id, queue["generation"], group_id)
-    return claim.claimed
+    return claim.claimed, claim.moved
 
 
 def delete_leased_message(
@@ -155,7 +167,7 @@ def keep_sends_racing_a_purge(db: sqlite3.Connection, queue_id: str, generation:
 
 
 class _GroupClaim:
-    """One claim's leases, taken group by group from the head, and its allowance of expired rows."""
+    """One claim's leases, taken group by group from the head, and its allowance of expired or moved rows."""
 
     def __init__(
         self,
@@ -166,9 +178,14 @@ class _GroupClaim:
         now_ms: int,
         visibility_timeout_ms: int,
         oldest_sent_at_ms: int,
+        dead_letter: DeadLetterTarget | None,
     ) -> None:
         self.claimed: list[StoredMessage] = []
+        self.moved = 0
         self._db = db
+        target_generation = None if dead_letter is None else dead_letter_generation(db, dead_letter)
+        # Where over-received messages go: nowhere without a policy or once the dead-letter queue is gone.
+        self._target = None if dead_letter is None or target_generation is None else (dead_letter, target_generation)
         self._group_key = {"queue_id": queue_id, "generation": generation}
         self._now_ms = now_ms
         self._visibility_timeout_ms = visibility_timeout_ms
@@ -187,7 +204,12 @@ class _GroupClaim:
                 after = row["sequence"]
                 if row["visible_at_ms"] > self._now_ms:
                     return
-                if row["sent_at_ms"] >= self._oldest_sent_at_ms:
+                if self._target is not None and self._over_received(row, self._target[0]):
+                    if self._expired_left == 0:
+                        return
+                    self._move(row, *self._target)
+                    self._expired_left -= 1
+                elif row["sent_at_ms"] >= self._oldest_sent_at_ms:
                     self.claimed.append(
                         lease_message(
                             self._db,
@@ -204,6 +226,23 @@ class _GroupClaim:
                     return
             if len(page) < page_size:
                 return
+
+    def _over_received(self, row: sqlite3.Row, dead_letter: DeadLetterTarget) -> bool:
+        return row["sent_at_ms"] >= self._oldest_sent_at_ms and row["receive_count"] >= dead_letter.max_receive_count
+
+    def _move(self, row: sqlite3.Row, dead_letter: DeadLetterTarget, target_generation: int) -> None:
+        """Append the message to its group in the dead-letter queue; its source group moves on past it."""
+        target_queue_id = dead_letter.queue.queue_id
+        last_sequence = self._db.execute(
+            "SELECT last_sequence FROM queues WHERE queue_id = ?", (target_queue_id,)
+        ).fetchone()["last_sequence"]
+        sequence = max(last_sequence + 1, self._now_ms * SEQUENCES_PER_MS)
+        self._db.execute("UPDATE queues SET last_sequence = ? WHERE queue_id = ?", (sequence, target_queue_id))
+        move_to_dead_letter(
+            self._db, row["rowid"], dead_letter, target_generation, now_ms=self._now_ms, sequence=sequence
+        )
+        groups.add_message(self._db, target_queue_id, target_generation, row["group_id"], self._now_ms)
+        self.moved += 1
 
 
 def _insert_message(db: sqlite3.Connection, queue_id: str, generation: int, message: NewMessage, sequence: int) -> None:

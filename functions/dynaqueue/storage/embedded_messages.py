@@ -6,7 +6,7 @@ import sqlite3
 import uuid
 from collections.abc import Sequence
 
-from dynaqueue.domain.model import MessageCounts, NewMessage, StoredMessage
+from dynaqueue.domain.model import DeadLetterTarget, MessageCounts, NewMessage, StoredMessage
 from dynaqueue.storage.embedded_codec import encode_message_attributes, encode_strings, stored_message
 
 # Rows a claim may look at beyond the ones it leases: expired messages met at the head are deleted
@@ -16,7 +16,7 @@ EXPIRED_ROWS_PER_CLAIM = 100
 CURRENT_GENERATION = "(SELECT generation FROM queues WHERE queue_id = :queue_id)"
 
 _CLAIM_CANDIDATES = f"""
-SELECT rowid, sent_at_ms FROM messages
+SELECT rowid, sent_at_ms, receive_count FROM messages
 WHERE queue_id = :queue_id AND generation = {CURRENT_GENERATION} AND visible_at_ms <= :now_ms
 ORDER BY visible_at_ms
 LIMIT :limit
@@ -31,6 +31,19 @@ SET visible_at_ms = :visible_at_ms,
 WHERE rowid = :rowid
 RETURNING message_id, body, attributes, system_attributes, sent_at_ms, receive_count, first_received_at_ms,
     lease_token, sequence
+"""
+
+# A move re-homes the row in place, so the message is in exactly one queue at every commit.
+_MOVE = """
+UPDATE messages
+SET queue_id = :target_queue_id,
+    generation = :target_generation,
+    visible_at_ms = :now_ms,
+    lease_token = NULL,
+    system_attributes = json_set(system_attributes, '$.DeadLetterQueueSourceArn', :source_arn),
+    sequence = :sequence,
+    sent_at_ms = COALESCE(:restarted_at_ms, sent_at_ms)
+WHERE rowid = :rowid
 """
 
 _COUNT = f"""
@@ -81,7 +94,9 @@ def claim_messages(
     max_count: int,
     visibility_timeout_ms: int,
     retention_ms: int,
-) -> list[StoredMessage]:
+    dead_letter: DeadLetterTarget | None = None,
+) -> tuple[list[StoredMessage], int]:
+    """The leased messages, and how many were moved to the dead-letter queue instead."""
     oldest_sent_at_ms = now_ms - retention_ms
     candidates = db.execute(
         _CLAIM_CANDIDATES,
@@ -89,8 +104,53 @@ def claim_messages(
     ).fetchall()
     expired = [(row["rowid"],) for row in candidates if row["sent_at_ms"] < oldest_sent_at_ms]
     db.executemany("DELETE FROM messages WHERE rowid = ?", expired)
-    fresh = [row["rowid"] for row in candidates if row["sent_at_ms"] >= oldest_sent_at_ms][:max_count]
-    return [lease_message(db, rowid, now_ms=now_ms, visibility_timeout_ms=visibility_timeout_ms) for rowid in fresh]
+    live = [row for row in candidates if row["sent_at_ms"] >= oldest_sent_at_ms]
+    target_generation = None if dead_letter is None else dead_letter_generation(db, dead_letter)
+    moved = 0
+    if dead_letter is not None and target_generation is not None:
+        for row in live:
+            if row["receive_count"] >= dead_letter.max_receive_count:
+                move_to_dead_letter(db, row["rowid"], dead_letter, target_generation, now_ms=now_ms)
+                moved += 1
+        live = [row for row in live if row["receive_count"] < dead_letter.max_receive_count]
+    leased = [
+        lease_message(db, row["rowid"], now_ms=now_ms, visibility_timeout_ms=visibility_timeout_ms)
+        for row in live[:max_count]
+    ]
+    return leased, moved
+
+
+def dead_letter_generation(db: sqlite3.Connection, dead_letter: DeadLetterTarget) -> int | None:
+    """The live generation of the dead-letter queue, or None when it was deleted (nothing may move there)."""
+    row = db.execute("SELECT generation FROM queues WHERE queue_id = ?", (dead_letter.queue.queue_id,)).fetchone()
+    return None if row is None else row["generation"]
+
+
+def move_to_dead_letter(
+    db: sqlite3.Connection,
+    rowid: int,
+    dead_letter: DeadLetterTarget,
+    target_generation: int,
+    *,
+    now_ms: int,
+    sequence: int | None = None,
+) -> None:
+    """Move one message, receive count and all, into the dead-letter queue, visible there at once.
+
+    A FIFO message gets its `sequence` in the dead-letter queue and its sent time restarts.
+    """
+    db.execute(
+        _MOVE,
+        {
+            "rowid": rowid,
+            "target_queue_id": dead_letter.queue.queue_id,
+            "target_generation": target_generation,
+            "now_ms": now_ms,
+            "source_arn": dead_letter.source_arn,
+            "sequence": sequence,
+            "restarted_at_ms": None if sequence is None else now_ms,
+        },
+    )
 
 
 def lease_message(db: sqlite3.Connection, rowid: int, *, now_ms: int, visibility_timeout_ms: int) -> StoredMessage:

@@ -18,7 +18,8 @@ Message attributes: `g1p` = `<queue id>#<generation>#<shard>` (ready-index parti
 and attributes, zlib when smaller; see dynamo_codec), `nc` number of chunk items instead of `b` when the
 blob exceeds 4 KB, `rc` receive count, `fr` first receive ms, `lt` lease token. `rc`, `fr` and `lt` are
 absent until the first receive, which keeps a new message's item small: a 1 KB JSON body makes a head
-item of about 0.5 KB, still under 1 KB after receives.
+item of about 0.5 KB, still under 1 KB after receives. A message moved to a dead-letter queue keeps its item
+(only `g1p` changes queue) and gains `ds`, the source queue's ARN, outside the blob so chunks stay as written.
 
 FIFO: `<group>`, `<key>` and `<attempt>` are digests (22 characters) of the group id, the scoped deduplication
 key and the receive attempt id. A group's messages sort by their 20-digit sequence number after the group
@@ -29,7 +30,9 @@ delivery state lives in the group item: `hs` head sequence, `ls` last sequence a
 while the group has messages `g1p` (shard of the group digest) and `va`, the time its head message becomes
 receivable. Received messages are always among the first ten of their group, so `w` holds at most ten
 entries and the group item stays under 1 KB. An empty group keeps `ls` (sequence numbers keep increasing)
-until `xa`, a day later.
+until `xa`, a day later. A FIFO message moved into a dead-letter queue is a new message item there carrying
+the receive count, first receive time and source ARN it had (`rc`, `fr`, `ds`), and the source's content
+(inline, or its chunk items, which are keyed by message id and so shared by both).
 
 GSI1, the ready index: partition `g1p` (S), sort `va` (N), projection INCLUDE `st`, `rc`. Only standard message
 heads and non-empty FIFO groups carry `g1p`, so nothing else enters it. An entry is about 105 bytes: 1 write
@@ -72,6 +75,8 @@ RECEIVE_COUNT = "rc"
 FIRST_RECEIVED_AT = "fr"
 LEASE_TOKEN = "lt"
 LAST_PURGED_AT = "lp"
+DEAD_LETTER_SOURCE = "ds"
+QUEUE_ID = "qid"
 
 QUEUES_PARTITION = "Q"
 DELETED_QUEUES_PARTITION = "D"
@@ -129,6 +134,7 @@ class MessageItem(_TableItem):
     receive_count = NumberAttribute(null=True, attr_name=RECEIVE_COUNT)
     first_received_at_ms = NumberAttribute(null=True, attr_name=FIRST_RECEIVED_AT)
     lease_token = UnicodeAttribute(null=True, attr_name=LEASE_TOKEN)
+    dead_letter_source = UnicodeAttribute(null=True, attr_name=DEAD_LETTER_SOURCE)
     ready = ReadyIndex()
 
 
@@ -164,6 +170,9 @@ class FifoMessageItem(_TableItem):
     expires_at = TTLAttribute(attr_name=EXPIRES_AT)
     content = BinaryAttribute(null=True, legacy_encoding=False, attr_name=CONTENT)
     chunk_count = NumberAttribute(null=True, attr_name=CHUNK_COUNT)
+    carried_receive_count = NumberAttribute(null=True, attr_name=RECEIVE_COUNT)
+    carried_first_received_at_ms = NumberAttribute(null=True, attr_name=FIRST_RECEIVED_AT)
+    dead_letter_source = UnicodeAttribute(null=True, attr_name=DEAD_LETTER_SOURCE)
 
 
 class DeduplicationItem(_TableItem):
@@ -194,7 +203,7 @@ class ReceiveAttemptItem(_TableItem):
 class QueueItem(_TableItem):
     """A live queue: `pk` is QUEUES_PARTITION, `sk` the queue name."""
 
-    queue_id = UnicodeAttribute(attr_name="qid")
+    queue_id = UnicodeAttribute(attr_name=QUEUE_ID)
     fifo = BooleanAttribute(attr_name="f")
     attributes = MapAttribute(attr_name="qa")
     tags = MapAttribute(attr_name="tg")
