@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
-from moto import mock_aws
 
 from dynaqueue.storage.capacity import CapacityMeter, UnmeteredOperation, item_size
-from dynaqueue.storage.dynamo import DynamoStore
 
 TABLE = "dynaqueue-capacity"
-
-
-@pytest.fixture
-def client() -> Iterator[Any]:
-    with mock_aws():
-        client = boto3.client("dynamodb", region_name="us-east-1")
-        DynamoStore.create_table(client, TABLE)
-        yield client
 
 
 def _item(key: str, size: int, **extra: dict[str, Any]) -> dict[str, Any]:

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
-from moto import mock_aws
 
 from dynaqueue.domain.errors import RequestThrottled
 from dynaqueue.domain.model import NewMessage, QueueRecord
@@ -49,14 +46,6 @@ class LaggingIndexClient:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._client, name)
-
-
-@pytest.fixture
-def client() -> Iterator[Any]:
-    with mock_aws():
-        client = boto3.client("dynamodb", region_name="us-east-1")
-        DynamoStore.create_table(client, TABLE)
-        yield client
 
 
 def _queue(store: DynamoStore) -> QueueRecord:

@@ -6,12 +6,9 @@ import base64
 import math
 import random
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from dynaqueue.domain.model import LeasedReceipt, NewMessage, QueueRecord, StoredMessage, VisibilityOutcome
 from dynaqueue.storage.capacity import CapacityMeter
@@ -25,14 +22,6 @@ T0 = 1_767_225_600_000
 RETENTION_MS = 345_600_000
 VISIBILITY_MS = 30_000
 DEDUP_WINDOW_MS = 300_000
-
-
-@pytest.fixture
-def client() -> Iterator[Any]:
-    with mock_aws():
-        client = boto3.client("dynamodb", region_name="us-east-1")
-        DynamoStore.create_table(client, TABLE)
-        yield client
 
 
 @pytest.fixture

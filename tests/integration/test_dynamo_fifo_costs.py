@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from dynaqueue.domain.model import LeasedReceipt, NewMessage, QueueRecord, StoredMessage
 from dynaqueue.storage.capacity import CapacityMeter, item_size
@@ -54,14 +51,6 @@ def _fifo(client: Any, shards: int, name: str = "orders.fifo") -> Fifo:
     queue, created = store.create_queue(_queue_record(name))
     assert created
     return Fifo(client, store, queue)
-
-
-@pytest.fixture
-def client() -> Iterator[Any]:
-    with mock_aws():
-        client = boto3.client("dynamodb", region_name="us-east-1")
-        DynamoStore.create_table(client, TABLE)
-        yield client
 
 
 @pytest.fixture

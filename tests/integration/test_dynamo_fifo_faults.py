@@ -6,13 +6,11 @@ import base64
 import random
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
-from moto import mock_aws
 
 from dynaqueue.domain.errors import RequestThrottled
 from dynaqueue.domain.model import NewMessage, QueueRecord, StoredMessage, VisibilityOutcome
@@ -93,14 +91,6 @@ def write_conflict(params: Params) -> None:
 
 def crash(params: Params) -> None:
     raise Crash("before the call")
-
-
-@pytest.fixture
-def client() -> Iterator[Any]:
-    with mock_aws():
-        client = boto3.client("dynamodb", region_name="us-east-1")
-        DynamoStore.create_table(client, TABLE)
-        yield client
 
 
 @pytest.fixture

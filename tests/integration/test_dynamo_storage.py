@@ -5,12 +5,9 @@ from __future__ import annotations
 import base64
 import random
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from dynaqueue.domain.model import MessageAttributeValue, NewMessage, QueueRecord
 from dynaqueue.storage.capacity import CapacityMeter, item_size
@@ -23,14 +20,6 @@ T0 = 1_767_225_600_000
 RETENTION_MS = 345_600_000
 VISIBILITY_MS = 30_000
 FOURTEEN_DAYS_SECONDS = 14 * 24 * 60 * 60
-
-
-@pytest.fixture
-def client() -> Iterator[Any]:
-    with mock_aws():
-        client = boto3.client("dynamodb", region_name="us-east-1")
-        DynamoStore.create_table(client, TABLE)
-        yield client
 
 
 @pytest.fixture
