@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+
+import pytest
+from moto.core.botocore_stubber import BotocoreStubber
 
 from dynaqueue.domain.model import (
     DeadLetterTarget,
     FifoPutResult,
     MessageAttributeValue,
+    MessageMove,
+    MoveOutcome,
+    MoveTask,
+    MoveTaskStatus,
     NewMessage,
     QueueRecord,
     StoredMessage,
@@ -181,3 +189,70 @@ def dead_letter_target(queue: QueueRecord, *, max_receive_count: int = 1) -> Dea
     return DeadLetterTarget(
         queue=queue, max_receive_count=max_receive_count, source_arn="arn:aws:sqs:us-east-1:000000000000:source"
     )
+
+
+def queue_arn(queue: QueueRecord) -> str:
+    return f"arn:aws:sqs:us-east-1:000000000000:{queue.name}"
+
+
+Destination = Callable[[str | None], QueueRecord | None]
+
+
+def to_queue(queue: QueueRecord | None) -> Destination:
+    """Every message goes to `queue` (a dead-letter move, or a redrive with DestinationArn)."""
+    return lambda _dead_letter_source_arn: queue
+
+
+def back_to_sources(*queues: QueueRecord) -> Destination:
+    """Each message returns to the queue named by its DeadLetterQueueSourceArn, if it is one of `queues`."""
+    by_arn = {queue_arn(queue): queue for queue in queues}
+    return lambda dead_letter_source_arn: by_arn.get(dead_letter_source_arn or "")
+
+
+def move_messages(
+    store: QueueStore,
+    queue: QueueRecord,
+    move: MessageMove,
+    destination: Destination,
+    *,
+    now_ms: int = T0,
+    retention_ms: int = RETENTION_MS,
+    limit: int = 10,
+) -> MoveOutcome:
+    return store.move_messages(
+        queue, move, destination=destination, now_ms=now_ms, retention_ms=retention_ms, limit=limit
+    )
+
+
+def move_task(
+    queue: QueueRecord,
+    *,
+    task_id: str | None = None,
+    started_at_ms: int = T0,
+    status: MoveTaskStatus = MoveTaskStatus.RUNNING,
+) -> MoveTask:
+    return MoveTask(
+        task_id=task_id or str(uuid.uuid4()),
+        source_queue_id=queue.queue_id,
+        source_arn=queue_arn(queue),
+        status=status,
+        started_at_ms=started_at_ms,
+        messages_to_move=10,
+        progressed_at_ms=started_at_ms,
+    )
+
+
+def serialize_moto_requests(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make moto apply each request atomically, as DynamoDB does, for tests that race threads.
+
+    Threads racing inside moto can both pass one item's condition; one request at a time keeps
+    every race between requests, which is what a store has to survive.
+    """
+    process_request = BotocoreStubber.process_request
+    one_at_a_time = threading.Lock()
+
+    def atomic_process_request(self: BotocoreStubber, request: object) -> object:
+        with one_at_a_time:
+            return process_request(self, request)
+
+    monkeypatch.setattr(BotocoreStubber, "process_request", atomic_process_request)

@@ -272,6 +272,7 @@ def test_queue_management_costs(dynamo: Dynamo) -> None:
 
     assert (create.operations, create.write_units) == (["PutItem"], 1)
     assert (get.operations, get.read_units) == (["GetItem"], 1.0)
-    assert (purge.operations, purge.write_units) == (["UpdateItem"], 1)
-    # A transaction bills both items twice: the queue item deleted and the deletion record put.
-    assert (delete.operations, delete.write_units) == (["TransactWriteItems"], 4)
+    # The purge, then the marker of the purged generation for reclamation.
+    assert (purge.operations, purge.write_units) == (["UpdateItem", "PutItem"], 2)
+    # A transaction bills each item twice: the queue item deleted, the deletion record and the marker put.
+    assert (delete.operations, delete.write_units, delete.read_units) == (["GetItem", "TransactWriteItems"], 6, 1.0)

@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
 from dynaqueue.domain.errors import RequestThrottled
-from dynaqueue.domain.model import NewMessage, QueueRecord
+from dynaqueue.domain.model import MoveTask, MoveTaskStatus, NewMessage, QueueRecord
 from dynaqueue.storage import dynamo_batches
 from dynaqueue.storage.capacity import CapacityMeter
 from dynaqueue.storage.dynamo import DynamoStore
@@ -162,7 +162,16 @@ def test_transaction_cancelled_by_throttling_is_reported_as_request_throttled(cl
             response_meta={},
             modeled_fields={"CancellationReasons": [{"Code": "ThrottlingError"}, {"Code": "None"}]},
         )
-        store.delete_queue("orders", now_ms=T0)
+        store.start_move_task(
+            MoveTask(
+                task_id="task-1",
+                source_queue_id="queue-1",
+                source_arn="arn:aws:sqs:us-east-1:000000000000:orders-dlq",
+                status=MoveTaskStatus.RUNNING,
+                started_at_ms=T0,
+                messages_to_move=1,
+            )
+        )
 
 
 def test_other_storage_errors_propagate_unchanged(client: Any) -> None:

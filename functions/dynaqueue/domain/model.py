@@ -204,3 +204,76 @@ class ReceiptBatchEntry:
     id: str
     receipt_handle: str
     visibility_timeout: int | None = None
+
+
+class MoveTaskStatus(enum.Enum):
+    """The states of a message-move task, as ListMessageMoveTasks names them."""
+
+    RUNNING = "RUNNING"
+    CANCELLING = "CANCELLING"
+    CANCELLED = "CANCELLED"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+
+    @property
+    def active(self) -> bool:
+        """Running or cancelling: the task still holds its source queue's one task slot."""
+        return self in (MoveTaskStatus.RUNNING, MoveTaskStatus.CANCELLING)
+
+
+@dataclass(frozen=True, slots=True)
+class MoveTask:
+    """A message-move task (StartMessageMoveTask) and its progress.
+
+    `revision` is bumped by every save; a store saves a task only over the revision it was
+    read at, so two housekeeping runs can never both record progress for the same moves.
+    `progressed_at_ms` is when the rate budget was last spent (moves allowed since then:
+    rate x elapsed seconds).
+    """
+
+    task_id: str
+    source_queue_id: str
+    source_arn: str
+    status: MoveTaskStatus
+    started_at_ms: int
+    messages_to_move: int
+    destination_arn: str | None = None
+    max_per_second: int | None = None
+    messages_moved: int = 0
+    failure_reason: str | None = None
+    progressed_at_ms: int = 0
+    revision: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class MessageMove:
+    """What `QueueStore.move_messages` does with each message it moves.
+
+    Into a dead-letter queue (`redrive=False`): only messages already received at least
+    `min_receive_count` times move; they keep their receive count and first-receive time and
+    gain DeadLetterQueueSourceArn = `source_arn`, exactly as a move on receive does.
+    Back out of one (`redrive=True`, a message-move task): any visible message moves; its
+    receive count and first-receive time are reset and DeadLetterQueueSourceArn is dropped,
+    so it is delivered at its destination like a new message.
+    Either way the message keeps its id, body, attributes and other system attributes, and
+    is visible at its destination at once. Standard messages keep their sent time; FIFO
+    messages keep their group and deduplication id, join the end of their group at the
+    destination with a new sequence number, and their sent time restarts there.
+    """
+
+    redrive: bool
+    source_arn: str
+    min_receive_count: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class MoveOutcome:
+    """What one `move_messages` call did.
+
+    `moved`: messages now at their destination. `missing_destination`: the ARN of a
+    destination that did not exist; the call stopped at the message bound for it, which
+    stays where it was.
+    """
+
+    moved: int = 0
+    missing_destination: str | None = None

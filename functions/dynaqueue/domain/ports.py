@@ -7,7 +7,7 @@ read-then-write, so two consumers can never both hold the same message.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
 
 from dynaqueue.domain.model import (
@@ -15,6 +15,9 @@ from dynaqueue.domain.model import (
     FifoPutResult,
     LeasedReceipt,
     MessageCounts,
+    MessageMove,
+    MoveOutcome,
+    MoveTask,
     NewMessage,
     PurgeOutcome,
     QueueRecord,
@@ -198,4 +201,110 @@ class QueueStore(Protocol):
 
     def wait_for_messages(self, queue: QueueRecord, *, token: int, timeout_seconds: float) -> None:
         """Block until the token may have changed, a message may have become visible, or timeout."""
+        ...
+
+    # --- maintenance (the housekeeping run) -----------------------------------------------
+
+    def move_messages(
+        self,
+        queue: QueueRecord,
+        move: MessageMove,
+        *,
+        destination: Callable[[str | None], QueueRecord | None],
+        now_ms: int,
+        retention_ms: int,
+        limit: int,
+    ) -> MoveOutcome:
+        """Move up to `limit` visible messages of `queue` to other queues, as `move` says.
+
+        Visible means `visible_at_ms <= now_ms` and sent within `retention_ms` (in flight and
+        delayed messages stay). For each message, `destination(dlq_source_arn)` names the
+        queue it goes to; the argument is the message's DeadLetterQueueSourceArn (None when
+        it has none). When that returns None the call stops there and reports the missing
+        ARN (the destination's ARN if the store cannot tell: the callback decides). FIFO
+        queues move messages in sequence order within each group and only from the visible
+        head run of a group, as a claim would take them, so order within a group is kept at
+        the destination.
+
+        Each message moves atomically or, where a store needs two steps, is written to the
+        destination before it leaves the source: a failure part-way leaves it in the source
+        or, at worst, in both queues (never in neither). Safe to run concurrently with
+        receives and with another move of the same queue (a message moves at most once).
+        """
+        ...
+
+    def delete_expired_messages(self, queue: QueueRecord, *, now_ms: int, retention_ms: int, limit: int) -> int:
+        """Delete up to `limit` messages of `queue` sent before `now_ms - retention_ms`, in any state.
+
+        Returns how many were deleted. Work is bounded by `limit` (plus what a store must
+        read to find them); a FIFO group whose expired head is deleted moves on to its next
+        message.
+        """
+        ...
+
+    def oldest_message_sent_at(self, queue: QueueRecord, *, now_ms: int, retention_ms: int) -> int | None:
+        """Approximately the sent time (epoch ms) of the oldest unexpired message, or None when empty."""
+        ...
+
+    def reclaim_abandoned_messages(self, *, limit: int) -> int:
+        """Delete up to `limit` stored messages of purged generations and deleted queues; returns how many.
+
+        These are unreachable already (no receive returns them); this only frees storage.
+        Returns 0 once nothing is left.
+        """
+        ...
+
+    def acquire_lease(self, name: str, *, holder: str, now_ms: int, expires_at_ms: int) -> bool:
+        """Take the named lease for `holder` until `expires_at_ms` unless another holder has it unexpired.
+
+        Re-acquiring one's own lease extends it. Atomic: of two concurrent acquires of a free
+        lease exactly one succeeds.
+        """
+        ...
+
+    def release_lease(self, name: str, *, holder: str) -> None:
+        """Give the lease up if `holder` still has it."""
+        ...
+
+    def load_cursor(self, name: str) -> str | None:
+        """The value last saved under `name`, or None."""
+        ...
+
+    def save_cursor(self, name: str, value: str | None) -> None:
+        """Remember `value` under `name` (None forgets it)."""
+        ...
+
+    # --- message-move tasks ----------------------------------------------------------------
+
+    def start_move_task(self, task: MoveTask) -> bool:
+        """Store a new RUNNING task unless its source queue already has an active one.
+
+        Returns False (storing nothing) when a RUNNING or CANCELLING task exists for
+        `task.source_queue_id`. Atomic: of two concurrent starts for one queue exactly one
+        returns True.
+        """
+        ...
+
+    def get_move_task(self, source_queue_id: str, task_id: str) -> MoveTask | None:
+        """The task of that queue with that id, or None."""
+        ...
+
+    def list_move_tasks(self, source_queue_id: str, limit: int) -> list[MoveTask]:
+        """Up to `limit` tasks of the queue, newest (by `started_at_ms`, then task id) first."""
+        ...
+
+    def active_move_tasks(self, limit: int) -> list[MoveTask]:
+        """Up to `limit` RUNNING or CANCELLING tasks of any queue."""
+        ...
+
+    def save_move_task(self, task: MoveTask) -> bool:
+        """Replace the stored task by `task` if the stored revision is `task.revision - 1`.
+
+        Returns False (changing nothing) when the task is gone or was saved by someone else
+        since it was read. Saving a task that is no longer active frees its queue for a new one.
+        """
+        ...
+
+    def delete_move_tasks(self, source_queue_id: str) -> None:
+        """Forget every task of a queue (its queue was deleted)."""
         ...

@@ -7,11 +7,14 @@ Standard queues:
   and claim each candidate with UpdateItem, condition `attribute_exists(pk) AND va <= now`,
   `ReturnValues=ALL_NEW`. A failed condition is a lost race or a stale index entry: skip it. In-flight
   and delayed messages have `va > now`, so receive cost depends neither on depth nor on in-flight count.
-* Retention is enforced on read from `st` (candidates past retention are deleted when met); TTL only
-  reclaims storage, 15 days after sending, so retention may later be raised or lowered freely.
-* Purge bumps the queue generation (one UpdateItem guarded by the interval rule); delete-queue drops
-  the queue item and remembers the deletion (one transaction). Either way the old messages sit in index
-  partitions nobody reads again, and TTL reclaims them.
+* Retention is enforced on read from `st` (candidates past retention are deleted when met); the
+  housekeeping run deletes the rest (dynamo_maintenance), and TTL, 15 days after sending, reclaims what is
+  left, so retention may later be raised or lowered freely.
+* Purge bumps the queue generation (one UpdateItem guarded by the interval rule), then marks the old
+  generation for reclamation (one PutItem; a crash in between leaves it to TTL); delete-queue reads the
+  queue, then drops its item, remembers the deletion and marks its generation in one transaction pinned to
+  the generation read. Either way the old messages sit in index partitions nobody reads again; the
+  housekeeping run deletes them through the marker (dynamo_reclaim), bounded per call, and TTL backs it up.
 * Counters: per shard one COUNT Query for `va <= now` and one Query for `va > now` split by the
   projected receive count, excluding expired messages, capped at 10,000 entries per shard and range.
 * Bodies: body and attributes form one blob (zlib when smaller). Up to 4 KB it lives in the head item;
@@ -28,6 +31,11 @@ Standard queues:
   dead-letter queue (condition: still in the source generation, visible, over the count) together with a
   ConditionCheck that the dead-letter queue still exists. So a move is atomic (no duplicate, no loss) and a
   deleted dead-letter queue leaves the message in the source, delivered as usual.
+* Moves outside a receive (the housekeeping run: into a dead-letter queue, or a redrive out of one) use the
+  same transaction (dynamo_moves), after the index names the candidates (filtered on the projected `st`, `rc`)
+  and a GetItem reads each one's DeadLetterQueueSourceArn. A redrive also removes `rc`, `fr` and `ds`.
+* Leases, cursors and message-move tasks are small items with conditional writes (dynamo_coordination,
+  dynamo_tasks); a task's source queue slot makes "one active task per queue" a condition.
 
 Request units per operation, computed by storage.capacity from DynamoDB's billing rules and asserted
 in tests/integration/test_dynamo_costs.py (1 KB JSON body; `x + y` = table + index write units):
@@ -47,12 +55,19 @@ in tests/integration/test_dynamo_costs.py (1 KB JSON body; `x + y` = table + ind
 | change visibility with a stale lease   | UpdateItem (condition fails)      | 1              | 0             |
 | lifecycle send + receive + delete      | 4 calls                           | 7              | 0.5           |
 | dead-letter move met by a receive      | TransactWriteItems (check+update) | 6 (4 + 2)      | 0             |
+| housekeeping move, per message         | GetItem + TransactWriteItems      | 6 (4 + 2)      | 0.5 (+ index) |
+| expired message deleted by housekeeping| DeleteItem (+ Query per page)     | 2 (1 + 1)      | 0.5 per page  |
+| reclaimed message of a purged gen.     | DeleteItem (+ Query per page)     | 2 (1 + 1)      | 0.5 per page  |
 | count messages                         | 2 Query per shard                 | 0              | 1 per shard   |
 | 64 KiB incompressible: send/recv/delete| each adds a chunk call (below)    | 51 / 3 / 51    | 0 / 13.5 / 0  |
 | 1 MiB incompressible: send/recv/delete | each adds a chunk call (below)    | 780 / 3 / 780  | 0 / 194.5 / 0 |
 | get queue (strongly consistent)        | GetItem                           | 0              | 1             |
-| create / update / purge queue          | PutItem / UpdateItem / UpdateItem | 1              | 0             |
-| delete queue                           | TransactWriteItems                | 4              | 0             |
+| create / update queue                  | PutItem / UpdateItem              | 1              | 0             |
+| purge queue (with its marker)          | UpdateItem + PutItem              | 2              | 0             |
+| delete queue (with its marker)         | GetItem + TransactWriteItems      | 6              | 1             |
+| start / save / finish a move task      | Transact / PutItem / Transact     | 4 / 1 / 4      | 0             |
+| list active move tasks                 | Query + GetItem per task          | 0              | 1 + 1 per task|
+| acquire a lease                        | PutItem                           | 1              | 0             |
 | list queues                            | Query (strongly consistent)       | 0              | 1 per 4 KB    |
 
 Chunked messages: send = BatchWriteItem (chunks) + PutItem (head); receive adds a strongly consistent
@@ -94,8 +109,15 @@ visibility changes and deletes write, next to its write-once message items (see 
   message from its source group like an expired head (one transaction, conditioned on the group's version),
   and reads the group again. A failure in between leaves the message in both queues, never in neither; the
   next claim repeats the copy (a duplicate, so nothing is stored) and completes the removal. The copy keeps
-  message id, content (its chunks are shared, keyed by message id), group and deduplication id; it carries its
-  receive count and source ARN; its sent time restarts (FIFO retention counts from the move, as in SQS).
+  message id, content, group and deduplication id; it carries its receive count and source ARN; its sent time
+  restarts (FIFO retention counts from the move, as in SQS). A chunked copy has chunk items of its own
+  (`<message id>#<move digest>`), so deleting either copy never takes the other's body; the source's chunks go
+  after the removal. The move's deduplication key names the source item (group partition and sequence
+  number), so a message redriven and moved again within the day is stored again, not taken for a repeat.
+* Moves outside a receive (dynamo_fifo_moves) are atomic instead: per group, up to 24 messages of the visible
+  head run bound for one queue go in ONE transaction, the send into the destination group plus the removal
+  from the source group conditioned on its version. A receive or another move that changed the group
+  cancels it (read again); a crash leaves everything where it was.
 
 | FIFO operation (1 KB JSON body)         | DynamoDB calls                    | write units   | read units |
 |-----------------------------------------|-----------------------------------|---------------|------------|
@@ -116,18 +138,22 @@ visibility changes and deletes write, next to its write-once message items (see 
 | lifecycle send + receive + delete       | 6 calls                           | 15            | 2.5        |
 | remember / recall a receive attempt     | PutItem / GetItem                 | 1 / 0         | 0 / 1      |
 | dead-letter move, group's last message  | 2 x (Query + TransactWriteItems)  | 14 (12 + 2)   | 2 (+0.5)   |
+| housekeeping move, group's only message | Query (GSI1) + Query + Transact   | 14 (12 + 2)   | 1.5        |
+| housekeeping move, 10 of one group      | Query (GSI1) + Query + Transact   | 68 (66 + 2)   | 2.5        |
+| 10 expired messages of one group        | Query (GSI1) + Query + Transact   | 23 (22 + 1)   | 2.5        |
 
 Asserted in tests/integration/test_dynamo_fifo_costs.py; transactional writes bill twice (a ~0.8 KB message
 item 2 units, the group item and a deduplication entry 2 each). The group item stays under 1 KB.
 Dead-letter moves are asserted in tests/integration/test_dynamo_dead_letter_costs.py: the copy 9 units (8 + 1
 for a new group there), the removal 5 (4 + 1); reads: the group before the move and again after it (the GSI1
-Query of the receive itself adds 0.5).
+Query of the receive itself adds 0.5). Housekeeping moves, expiry, reclamation and task bookkeeping are
+asserted in tests/integration/test_dynamo_move_costs.py.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from dynaqueue.domain.model import (
@@ -135,6 +161,9 @@ from dynaqueue.domain.model import (
     FifoPutResult,
     LeasedReceipt,
     MessageCounts,
+    MessageMove,
+    MoveOutcome,
+    MoveTask,
     NewMessage,
     PurgeOutcome,
     QueueRecord,
@@ -142,15 +171,21 @@ from dynaqueue.domain.model import (
     VisibilityOutcome,
 )
 from dynaqueue.storage import tables
+from dynaqueue.storage.dynamo_coordination import Coordination
 from dynaqueue.storage.dynamo_errors import throttling_as_request_throttled
 from dynaqueue.storage.dynamo_fifo_attempts import ReceiveAttempts
 from dynaqueue.storage.dynamo_fifo_claims import FifoClaimer
 from dynaqueue.storage.dynamo_fifo_counts import count_fifo_messages
+from dynaqueue.storage.dynamo_fifo_moves import FifoMover
 from dynaqueue.storage.dynamo_fifo_sends import FifoSender
 from dynaqueue.storage.dynamo_fifo_settles import FifoSettler
+from dynaqueue.storage.dynamo_maintenance import Maintenance
 from dynaqueue.storage.dynamo_messages import MessageTable
+from dynaqueue.storage.dynamo_moves import StandardMover
 from dynaqueue.storage.dynamo_queues import QueueCatalog
+from dynaqueue.storage.dynamo_reclaim import Reclaimer
 from dynaqueue.storage.dynamo_sequences import SequenceNumbers
+from dynaqueue.storage.dynamo_tasks import MoveTasks
 from dynaqueue.storage.dynamo_waiting import PollPacer
 
 
@@ -177,12 +212,18 @@ class DynamoStore:
         self._client = client
         self._table_name = table_name
         self._shards = shards
-        self._queues = QueueCatalog(client, table_name, queue_cache_seconds)
+        self._queues = QueueCatalog(client, table_name, queue_cache_seconds, shards=shards)
         self._messages = MessageTable(client, table_name, shards, rng)
         self._fifo_sender = FifoSender(client, table_name, shards, SequenceNumbers(rng))
         self._fifo_claimer = FifoClaimer(client, table_name, shards, rng, self._fifo_sender)
         self._fifo_settler = FifoSettler(client, table_name)
         self._receive_attempts = ReceiveAttempts(client, table_name)
+        self._standard_mover = StandardMover(client, table_name, shards, rng)
+        self._fifo_mover = FifoMover(client, table_name, shards, rng, self._fifo_sender, self._fifo_claimer)
+        self._maintenance = Maintenance(client, table_name, shards, self._fifo_claimer)
+        self._reclaimer = Reclaimer(client, table_name)
+        self._coordination = Coordination(client, table_name)
+        self._tasks = MoveTasks(client, table_name)
         self._pacer = PollPacer(rng)
 
     @staticmethod
@@ -350,6 +391,91 @@ class DynamoStore:
     @throttling_as_request_throttled
     def recall_receive_attempt(self, queue: QueueRecord, attempt_id: str, *, now_ms: int) -> list[LeasedReceipt] | None:
         return self._receive_attempts.recall(queue, attempt_id, now_ms=now_ms)
+
+    # --- maintenance (the housekeeping run) -------------------------------------------------
+
+    @throttling_as_request_throttled
+    def move_messages(
+        self,
+        queue: QueueRecord,
+        move: MessageMove,
+        *,
+        destination: Callable[[str | None], QueueRecord | None],
+        now_ms: int,
+        retention_ms: int,
+        limit: int,
+    ) -> MoveOutcome:
+        if limit <= 0:
+            return MoveOutcome()
+        mover = self._fifo_mover if queue.fifo else self._standard_mover
+        outcome, into = mover.move(
+            queue, move, destination=destination, now_ms=now_ms, retention_ms=retention_ms, limit=limit
+        )
+        for queue_id in into:
+            self._pacer.announce(queue_id)
+        if queue.fifo and outcome.moved:
+            # The next messages of the groups moved from may have become their receivable heads.
+            self._pacer.announce(queue.queue_id)
+        return outcome
+
+    @throttling_as_request_throttled
+    def delete_expired_messages(self, queue: QueueRecord, *, now_ms: int, retention_ms: int, limit: int) -> int:
+        if limit <= 0:
+            return 0
+        deleted = self._maintenance.delete_expired(queue, now_ms=now_ms, retention_ms=retention_ms, limit=limit)
+        if queue.fifo and deleted:
+            self._pacer.announce(queue.queue_id)
+        return deleted
+
+    @throttling_as_request_throttled
+    def oldest_message_sent_at(self, queue: QueueRecord, *, now_ms: int, retention_ms: int) -> int | None:
+        return self._maintenance.oldest_sent_at(queue, now_ms=now_ms, retention_ms=retention_ms)
+
+    @throttling_as_request_throttled
+    def reclaim_abandoned_messages(self, *, limit: int) -> int:
+        return 0 if limit <= 0 else self._reclaimer.reclaim(limit=limit)
+
+    @throttling_as_request_throttled
+    def acquire_lease(self, name: str, *, holder: str, now_ms: int, expires_at_ms: int) -> bool:
+        return self._coordination.acquire_lease(name, holder=holder, now_ms=now_ms, expires_at_ms=expires_at_ms)
+
+    @throttling_as_request_throttled
+    def release_lease(self, name: str, *, holder: str) -> None:
+        self._coordination.release_lease(name, holder=holder)
+
+    @throttling_as_request_throttled
+    def load_cursor(self, name: str) -> str | None:
+        return self._coordination.load_cursor(name)
+
+    @throttling_as_request_throttled
+    def save_cursor(self, name: str, value: str | None) -> None:
+        self._coordination.save_cursor(name, value)
+
+    # --- message-move tasks ----------------------------------------------------------------
+
+    @throttling_as_request_throttled
+    def start_move_task(self, task: MoveTask) -> bool:
+        return self._tasks.start(task)
+
+    @throttling_as_request_throttled
+    def get_move_task(self, source_queue_id: str, task_id: str) -> MoveTask | None:
+        return self._tasks.get(source_queue_id, task_id)
+
+    @throttling_as_request_throttled
+    def list_move_tasks(self, source_queue_id: str, limit: int) -> list[MoveTask]:
+        return self._tasks.list(source_queue_id, limit)
+
+    @throttling_as_request_throttled
+    def active_move_tasks(self, limit: int) -> list[MoveTask]:
+        return self._tasks.active(limit)
+
+    @throttling_as_request_throttled
+    def save_move_task(self, task: MoveTask) -> bool:
+        return self._tasks.save(task)
+
+    @throttling_as_request_throttled
+    def delete_move_tasks(self, source_queue_id: str) -> None:
+        self._tasks.delete_all(source_queue_id)
 
     # --- long polling -------------------------------------------------------------------
 

@@ -1,4 +1,8 @@
-"""Message content on DynamoDB: the blob inside the message item up to 4 KB, else in chunk items keyed by message id."""
+"""Message content on DynamoDB: the blob inside the message item up to 4 KB, else in chunk items.
+
+Chunk items are keyed by message id, except those of a FIFO message's moved copy, which have a key of their own
+(`<message id>#<move digest>`): every function here takes that key as `message_id`.
+"""
 
 from __future__ import annotations
 

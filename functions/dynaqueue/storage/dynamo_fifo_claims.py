@@ -8,10 +8,15 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from dynaqueue.domain.model import DeadLetterTarget, NewMessage, QueueRecord, StoredMessage
+from dynaqueue.domain.model import DeadLetterTarget, MessageMove, NewMessage, QueueRecord, StoredMessage
 from dynaqueue.storage.dynamo_codec import decode_content
 from dynaqueue.storage.dynamo_content import delete_chunks, read_chunks
-from dynaqueue.storage.dynamo_dead_letters import DeadLetterQueueGone, MovedMessage, MoveOutcome
+from dynaqueue.storage.dynamo_dead_letters import (
+    DeadLetterQueueGone,
+    MovedMessage,
+    MoveOutcome,
+    move_deduplication_key,
+)
 from dynaqueue.storage.dynamo_errors import is_condition_failure
 from dynaqueue.storage.dynamo_fifo_reads import leased_message, read_group
 from dynaqueue.storage.dynamo_fifo_sends import FifoSender
@@ -202,13 +207,58 @@ class FifoClaimer:
                 continue
             for message in plan.expired:
                 if message.chunk_count is not None:
-                    delete_chunks(self._client, self._table_name, message.message_id, message.chunk_count)
+                    delete_chunks(self._client, self._table_name, message.chunks_at, message.chunk_count)
             if plan.run:
                 return self._leased_messages(partition, plan.run, leases)
             if plan.head is None or plan.head_visible_at_ms > now_ms:
                 return []
             limit = max(want, _EXPIRED_PER_ROUND) + 2
         return []
+
+    def remove_head(
+        self,
+        partition: str,
+        state: GroupState,
+        removed: list[FifoMessage],
+        following: FifoMessage | None,
+        following_visible_at_ms: int,
+        *,
+        now_ms: int,
+    ) -> bool:
+        """Remove the group's first messages (moved or expired), its head moving on to `following`.
+
+        False, changing nothing, when the group changed since `state` was read. Their chunks go afterwards.
+        """
+        removal = ClaimPlan(removed, [], following, following_visible_at_ms)
+        if self._commit(partition, state, removal, now_ms=now_ms, leased_until_ms=now_ms) is None:
+            return False
+        self.delete_chunks_of(removed)
+        return True
+
+    def removal_actions(
+        self,
+        partition: str,
+        state: GroupState,
+        removed: list[FifoMessage],
+        following: FifoMessage | None,
+        following_visible_at_ms: int,
+        *,
+        now_ms: int,
+    ) -> list[dict[str, Any]]:
+        """The transaction actions of `remove_head`, to commit along with other writes (an atomic move)."""
+        removal = ClaimPlan(removed, [], following, following_visible_at_ms)
+        update = _group_update(partition, state, removal, {}, now_ms=now_ms)
+        deletes = [
+            {"Delete": {"TableName": self._table_name, "Key": fifo_message_key(partition, message.sequence)}}
+            for message in removed
+        ]
+        return [*deletes, {"Update": {"TableName": self._table_name, **update}}]
+
+    def delete_chunks_of(self, removed: list[FifoMessage]) -> None:
+        """Delete the chunk items of messages whose items are gone (they never share chunks with a copy)."""
+        for message in removed:
+            if message.chunk_count is not None:
+                delete_chunks(self._client, self._table_name, message.chunks_at, message.chunk_count)
 
     def _commit(
         self, partition: str, state: GroupState, plan: ClaimPlan, *, now_ms: int, leased_until_ms: int
@@ -256,12 +306,21 @@ class FifoClaimer:
         if following is None and read.more:
             # The message after it, the group's next head, is not in this read.
             return MoveOutcome.NOT_MOVED
-        moved = _moved_message(self._client, self._table_name, queue, partition, read, message, dead_letter, now_ms)
-        # Chunks are shared with the copy an interrupted earlier move stored: they are gone only once that copy
-        # was deleted (or TTL ran out), so nothing is left to deliver and the removal alone completes the move.
+        moved = moved_message(
+            self._client,
+            self._table_name,
+            queue,
+            partition,
+            read,
+            message,
+            MessageMove(redrive=False, source_arn=dead_letter.source_arn),
+            now_ms,
+        )
+        # The copy has chunks of its own, so this message's are gone only with its item (or by TTL): nothing is
+        # left to deliver and the removal alone completes the move.
         if moved is not None:
             try:
-                self._sender.put_moved(dead_letter.queue, moved, now_ms=now_ms)
+                self._sender.put_moved(dead_letter.queue, [moved], now_ms=now_ms)
             except DeadLetterQueueGone:
                 return MoveOutcome.TARGET_GONE
         removal = ClaimPlan(
@@ -272,10 +331,10 @@ class FifoClaimer:
         )
         if self._commit(partition, state, removal, now_ms=now_ms, leased_until_ms=now_ms) is None:
             return MoveOutcome.NOT_MOVED
-        # The moved message's chunks now belong to its dead-letter copy; only expired ones go.
-        for expired in plan.expired:
-            if expired.chunk_count is not None:
-                delete_chunks(self._client, self._table_name, expired.message_id, expired.chunk_count)
+        # The copy has chunks of its own: the moved message's go with it, as the expired ones do.
+        for removed in removal.expired:
+            if removed.chunk_count is not None:
+                delete_chunks(self._client, self._table_name, removed.chunks_at, removed.chunk_count)
         return MoveOutcome.MOVED
 
     def _leased_messages(
@@ -307,26 +366,27 @@ class _DeadLetterMoves:
         return next((index for index, message in enumerate(plan.run) if read.receive_count(message) >= limit), None)
 
 
-def _moved_message(
+def moved_message(
     client: Any,
     table_name: str,
     queue: QueueRecord,
     partition: str,
     read: GroupRead,
     message: FifoMessage,
-    dead_letter: DeadLetterTarget,
+    move: MessageMove,
     now_ms: int,
 ) -> MovedMessage | None:
-    """The message as the dead-letter queue stores it; None when its chunks are gone."""
+    """The message as its destination stores it (moved as `move` says); None when its chunks are gone."""
     blob = message.content
     if message.chunk_count is not None:
-        blob = read_chunks(client, table_name, message.message_id, message.chunk_count)
+        blob = read_chunks(client, table_name, message.chunks_at, message.chunk_count)
     if blob is None:
         return None
     body, attributes, system_attributes = decode_content(blob)
     delivery = read.state.deliveries.get(message.sequence) if read.state else None
+    first_received_at_ms = message.carried_first_received_at_ms if delivery is None else delivery.first_received_at_ms
     return MovedMessage(
-        # FIFO retention restarts when a message reaches a dead-letter queue, as in SQS.
+        # FIFO messages join the end of the destination's group; their retention restarts there, as in SQS.
         message=NewMessage(
             message_id=message.message_id,
             body=body,
@@ -335,15 +395,13 @@ def _moved_message(
             sent_at_ms=now_ms,
             visible_at_ms=now_ms,
             group_id=system_attributes.get("MessageGroupId"),
-            deduplication_key=f"dead-letter#{queue.queue_id}#{message.message_id}",
+            deduplication_key=move_deduplication_key(partition, message.sequence),
         ),
         group_digest=partition.rsplit("#", 1)[1],
         blob=blob,
-        receive_count=read.receive_count(message),
-        first_received_at_ms=message.carried_first_received_at_ms
-        if delivery is None
-        else delivery.first_received_at_ms,
-        source_arn=dead_letter.source_arn,
+        receive_count=0 if move.redrive else read.receive_count(message),
+        first_received_at_ms=None if move.redrive else first_received_at_ms,
+        source_arn=None if move.redrive else move.source_arn,
     )
 
 
@@ -357,6 +415,7 @@ def _delivery(state: GroupState, message: FifoMessage, *, now_ms: int, leased_un
             receive_count=message.carried_receive_count + 1,
             first_received_at_ms=message.carried_first_received_at_ms or now_ms,
             chunk_count=message.chunk_count,
+            chunk_key=message.chunk_key,
         )
     return Delivery(
         visible_at_ms=leased_until_ms,
@@ -364,6 +423,7 @@ def _delivery(state: GroupState, message: FifoMessage, *, now_ms: int, leased_un
         receive_count=previous.receive_count + 1,
         first_received_at_ms=previous.first_received_at_ms,
         chunk_count=message.chunk_count,
+        chunk_key=message.chunk_key,
     )
 
 

@@ -46,7 +46,7 @@ def leased_message(
     """The message as a receive returns it; None when its chunks are gone (deleted meanwhile)."""
     blob = message.content
     if message.chunk_count is not None:
-        blob = read_chunks(client, table_name, message.message_id, message.chunk_count)
+        blob = read_chunks(client, table_name, message.chunks_at, message.chunk_count)
     if blob is None:
         return None
     body, attributes, system_attributes = decode_content(blob)

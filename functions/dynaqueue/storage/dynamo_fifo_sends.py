@@ -23,6 +23,7 @@ from dynaqueue.storage.dynamo_dead_letters import (
     MOVE_DEDUPLICATION_WINDOW_MS,
     DeadLetterQueueGone,
     MovedMessage,
+    SourceChanged,
     dead_letter_queue_check,
 )
 from dynaqueue.storage.dynamo_keys import (
@@ -71,6 +72,9 @@ _GROUP_UPDATE = (
 _GROUP_CONDITION = f"attribute_not_exists({LAST_SEQUENCE}) OR {LAST_SEQUENCE} < :first"
 # A deduplication entry whose window has ended is overwritten: TTL may take days to remove it.
 _DEDUPLICATION_CONDITION = f"attribute_not_exists({HASH_KEY}) OR {WINDOW_ENDS_AT} <= :now"
+# Moved messages per transaction: two actions each, plus the group update and the destination check, within
+# DynamoDB's 100 actions per transaction.
+MAX_MOVED_PER_PUT = 24
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +87,7 @@ class _Prepared:
     inline: bytes | None
     chunks: list[dict[str, Any]]
     carried: MovedMessage | None = None
+    chunk_key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +98,7 @@ class _Action:
     partition: str | None = None
     deduplication: bool = False
     precondition: bool = False
+    alongside: bool = False
 
 
 class FifoSender:
@@ -130,32 +136,46 @@ class FifoSender:
             results[index] = FifoPutResult(original.message_id, original.sequence_number, duplicate=True)
         return [results[index] for index in range(len(messages))]
 
-    def put_moved(self, queue: QueueRecord, move: MovedMessage, *, now_ms: int) -> None:
-        """Append a message moved from a dead-letter source, while the queue (the dead-letter queue) is live.
+    def put_moved(
+        self,
+        queue: QueueRecord,
+        moves: Sequence[MovedMessage],
+        *,
+        now_ms: int,
+        alongside: Sequence[Mapping[str, Any]] = (),
+    ) -> None:
+        """Append messages moved from another queue, in order, while `queue` (their destination) is live.
 
-        Its deduplication entry is keyed by the move, so repeating a move that already landed stores nothing.
-        Raises DeadLetterQueueGone, storing nothing new, once the queue is deleted.
+        One transaction (at most MAX_MOVED_PER_PUT messages). Each deduplication entry is keyed by the move,
+        so repeating a move that already landed stores nothing. Raises DeadLetterQueueGone, storing nothing
+        new, once the queue is deleted. `alongside` (the source's removal) commits in the same transaction,
+        so the move is atomic; SourceChanged, writing nothing, when one of its conditions fails.
         """
-        message = move.message
-        group_digest = move.group_digest
-        inline, chunks = place_content(message.message_id, move.blob, message_expires_at(message.sent_at_ms))
-        # Chunk items are keyed by message id, so the copy shares the source's: rewriting them unchanged only
-        # extends their TTL to the copy's. They are never deleted here, whatever the outcome.
-        write_chunks(self._client, self._table_name, chunks)
-        prepared = _Prepared(
-            message,
-            group_partition(queue, group_digest),
-            group_shard(group_digest, self._shards),
-            inline,
-            chunks,
-            carried=move,
-        )
+        prepared: dict[int, _Prepared] = {}
+        for index, move in enumerate(moves):
+            message = move.message
+            # The copy's chunks are its own, keyed by the move: deleting either copy (delete, expiry, a purge's
+            # reclamation) never takes the other's body. A repeated move rewrites the same items; they are never
+            # deleted here, whatever the outcome, since a copy stored by an earlier attempt may use them.
+            chunk_key = f"{message.message_id}#{digest(str(message.deduplication_key))}"
+            inline, chunks = place_content(chunk_key, move.blob, message_expires_at(message.sent_at_ms))
+            write_chunks(self._client, self._table_name, chunks)
+            prepared[index] = _Prepared(
+                message,
+                group_partition(queue, move.group_digest),
+                group_shard(move.group_digest, self._shards),
+                inline,
+                chunks,
+                carried=move,
+                chunk_key=chunk_key if chunks else None,
+            )
         self._store(
             queue,
-            {0: prepared},
+            prepared,
             now_ms=now_ms,
             dedup_window_ms=MOVE_DEDUPLICATION_WINDOW_MS,
             precondition=dead_letter_queue_check(self._table_name, queue),
+            alongside=alongside,
         )
 
     def _prepare(self, queue: QueueRecord, message: NewMessage) -> _Prepared:
@@ -174,20 +194,26 @@ class FifoSender:
         now_ms: int,
         dedup_window_ms: int,
         precondition: Mapping[str, Any] | None = None,
+        alongside: Sequence[Mapping[str, Any]] = (),
     ) -> dict[int, FifoPutResult]:
         results: dict[int, FifoPutResult] = {}
         pending = sorted(prepared)
         floors: dict[str, int] = {}
         conflicts = 0
+        # Even when every message turns out a duplicate, `alongside` still has to commit.
+        committed_alongside = not alongside
         # Each cancelled attempt settles at least one duplicate or raises a group's floor, or is a conflict.
         for _ in range(len(prepared) + ATTEMPTS):
-            if not pending:
+            if not pending and committed_alongside:
                 return results
             sequences = self._number(prepared, pending, floors, now_ms)
             actions, owners = self._transaction(queue, prepared, pending, sequences, now_ms, dedup_window_ms)
             if precondition is not None:
                 actions.insert(0, dict(precondition))
                 owners.insert(0, _Action(precondition=True))
+            for action in alongside:
+                actions.append(dict(action))
+                owners.append(_Action(alongside=True))
             try:
                 # A fresh token per attempt: the SDK's own retries of this call stay idempotent, while a
                 # changed retry after a cancellation is not mistaken for a replay.
@@ -204,6 +230,8 @@ class FifoSender:
                 for reason, owner in zip(cancellation_reasons(error), owners, strict=True):
                     if owner.precondition and reason.get("Code") == "ConditionalCheckFailed":
                         raise DeadLetterQueueGone() from error
+                    if owner.alongside and reason.get("Code") == "ConditionalCheckFailed":
+                        raise SourceChanged() from error
                     original = reason.get("Item")
                     if reason.get("Code") != "ConditionalCheckFailed" or original is None:
                         continue
@@ -220,7 +248,8 @@ class FifoSender:
                     prepared[index].message.message_id, format_sequence(sequences[index]), duplicate=False
                 )
             pending = []
-        if pending:
+            committed_alongside = True
+        if pending or not committed_alongside:
             raise contention()
         return results
 
@@ -306,7 +335,8 @@ class FifoSender:
             expires_at=message_expires_at(message.sent_at_ms),
             content=item.inline,
             chunk_count=len(item.chunks) if item.chunks else None,
-            carried_receive_count=None if carried is None else carried.receive_count,
+            carried_receive_count=None if carried is None or not carried.receive_count else carried.receive_count,
             carried_first_received_at_ms=None if carried is None else carried.first_received_at_ms,
             dead_letter_source=None if carried is None else carried.source_arn,
+            chunk_key=item.chunk_key,
         ).serialize()

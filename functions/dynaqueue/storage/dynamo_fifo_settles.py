@@ -71,9 +71,9 @@ class FifoSettler:
                 if is_condition_cancellation(error):
                     continue
                 raise
-            chunk_count = read.state.deliveries[lease.sequence].chunk_count
-            if chunk_count is not None:
-                delete_chunks(self._client, self._table_name, message_id, chunk_count)
+            delivery = read.state.deliveries[lease.sequence]
+            if delivery.chunk_count is not None:
+                delete_chunks(self._client, self._table_name, delivery.chunk_key or message_id, delivery.chunk_count)
             return VisibilityOutcome.CHANGED
         raise contention()
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from dynaqueue.storage.tables import (
     DELIVERY_CHUNK_COUNT,
+    DELIVERY_CHUNK_KEY,
     DELIVERY_FIRST_RECEIVED_AT,
     DELIVERY_NONCE,
     DELIVERY_RECEIVE_COUNT,
@@ -29,7 +30,8 @@ EMPTY_GROUP_SECONDS = 24 * 60 * 60
 class Delivery:
     """The delivery state of a message received at least once.
 
-    `chunk_count` repeats the message item's, so a delete can remove the chunks without reading it.
+    `chunk_count` and `chunk_key` repeat the message item's, so a delete can remove the chunks without
+    reading it (`chunk_key` only for a moved copy, whose chunks are its own: see FifoMessage.chunks_at).
     """
 
     visible_at_ms: int
@@ -37,6 +39,7 @@ class Delivery:
     receive_count: int
     first_received_at_ms: int
     chunk_count: int | None = None
+    chunk_key: str | None = None
 
     def raw(self) -> dict[str, Any]:
         fields = {
@@ -47,6 +50,8 @@ class Delivery:
         }
         if self.chunk_count is not None:
             fields[DELIVERY_CHUNK_COUNT] = {"N": str(self.chunk_count)}
+        if self.chunk_key is not None:
+            fields[DELIVERY_CHUNK_KEY] = {"S": self.chunk_key}
         return {"M": fields}
 
 
@@ -69,6 +74,7 @@ class GroupState:
                 receive_count=int(entry[DELIVERY_RECEIVE_COUNT]),
                 first_received_at_ms=int(entry[DELIVERY_FIRST_RECEIVED_AT]),
                 chunk_count=None if DELIVERY_CHUNK_COUNT not in entry else int(entry[DELIVERY_CHUNK_COUNT]),
+                chunk_key=None if DELIVERY_CHUNK_KEY not in entry else str(entry[DELIVERY_CHUNK_KEY]),
             )
             for sequence, entry in group.deliveries.as_dict().items()
         }
@@ -89,6 +95,12 @@ class FifoMessage:
     carried_receive_count: int = 0
     carried_first_received_at_ms: int | None = None
     dead_letter_source: str | None = None
+    chunk_key: str | None = None
+
+    @property
+    def chunks_at(self) -> str:
+        """The partition of the message's chunk items: a moved copy's own, else its message id."""
+        return self.chunk_key or self.message_id
 
     @classmethod
     def from_item(cls, item: Item) -> FifoMessage:
@@ -105,6 +117,7 @@ class FifoMessage:
                 None if message.carried_first_received_at_ms is None else int(message.carried_first_received_at_ms)
             ),
             dead_letter_source=message.dead_letter_source,
+            chunk_key=message.chunk_key,
         )
 
 

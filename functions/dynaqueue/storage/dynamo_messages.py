@@ -12,6 +12,7 @@ from botocore.exceptions import ClientError
 from dynaqueue.domain.model import (
     DeadLetterTarget,
     MessageCounts,
+    MessageMove,
     NewMessage,
     QueueRecord,
     StoredMessage,
@@ -26,13 +27,12 @@ from dynaqueue.storage.dynamo_content import (
     read_chunks,
     write_chunks,
 )
-from dynaqueue.storage.dynamo_dead_letters import MoveOutcome, dead_letter_queue_check, dead_letter_queue_gone
-from dynaqueue.storage.dynamo_errors import is_cancelled_by_condition, is_condition_failure
+from dynaqueue.storage.dynamo_dead_letters import MoveOutcome
+from dynaqueue.storage.dynamo_errors import is_condition_failure
 from dynaqueue.storage.dynamo_keys import generation_prefix, ready_key
-from dynaqueue.storage.dynamo_retries import is_conflict
+from dynaqueue.storage.dynamo_moves import move_item
 from dynaqueue.storage.tables import (
     CHUNK_COUNT,
-    DEAD_LETTER_SOURCE,
     FIRST_RECEIVED_AT,
     HASH_KEY,
     LEASE_TOKEN,
@@ -253,7 +253,7 @@ class MessageTable:
                     # The message stays and is delivered as usual, and so are the others of this claim.
                     dead_letter = None
                 message = self._lease(
-                    message_id, now_ms=now_ms, visible_until_ms=visible_until_ms, dead_letter=dead_letter
+                    queue, message_id, now_ms=now_ms, visible_until_ms=visible_until_ms, dead_letter=dead_letter
                 )
                 if message is not None:
                     claimed.append(message)
@@ -262,45 +262,33 @@ class MessageTable:
             query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def _move(self, queue: QueueRecord, message_id: str, dead_letter: DeadLetterTarget, *, now_ms: int) -> MoveOutcome:
-        """Re-home the message into the dead-letter queue's ready index: one atomic write, nothing to lose.
-
-        Any failure leaves the message where it was.
-        """
-        move = {
-            "TableName": self._table_name,
-            "Key": _head_key(message_id),
-            "ConditionExpression": (
-                f"begins_with({READY_KEY}, :source) AND {VISIBLE_AT} <= :now AND {RECEIVE_COUNT} >= :max"
+        """Re-home the message into the dead-letter queue's ready index: one atomic write, nothing to lose."""
+        return move_item(
+            self._client,
+            self._table_name,
+            message_id,
+            source=queue,
+            destination=dead_letter.queue,
+            destination_shard=self._rng.randrange(self._shards),
+            move=MessageMove(
+                redrive=False, source_arn=dead_letter.source_arn, min_receive_count=dead_letter.max_receive_count
             ),
-            "UpdateExpression": (
-                f"SET {READY_KEY} = :target, {VISIBLE_AT} = :now, {DEAD_LETTER_SOURCE} = :source_arn "
-                f"REMOVE {LEASE_TOKEN}"
-            ),
-            "ExpressionAttributeValues": {
-                ":source": {"S": generation_prefix(queue)},
-                ":now": {"N": str(now_ms)},
-                ":max": {"N": str(dead_letter.max_receive_count)},
-                ":target": {"S": ready_key(dead_letter.queue, self._rng.randrange(self._shards))},
-                ":source_arn": {"S": dead_letter.source_arn},
-            },
-        }
-        try:
-            self._client.transact_write_items(
-                TransactItems=[dead_letter_queue_check(self._table_name, dead_letter.queue), {"Update": move}]
-            )
-        except ClientError as error:
-            if dead_letter_queue_gone(error):
-                return MoveOutcome.TARGET_GONE
-            if is_cancelled_by_condition(error) or is_conflict(error):
-                return MoveOutcome.NOT_MOVED
-            raise
-        return MoveOutcome.MOVED
+            now_ms=now_ms,
+        )
 
     def _lease(
-        self, message_id: str, *, now_ms: int, visible_until_ms: int, dead_letter: DeadLetterTarget | None
+        self,
+        queue: QueueRecord,
+        message_id: str,
+        *,
+        now_ms: int,
+        visible_until_ms: int,
+        dead_letter: DeadLetterTarget | None,
     ) -> StoredMessage | None:
-        condition = f"attribute_exists({HASH_KEY}) AND {VISIBLE_AT} <= :now"
+        # Still this queue's: a move may have re-homed the message since the index named it here.
+        condition = f"begins_with({READY_KEY}, :generation) AND {VISIBLE_AT} <= :now"
         values = {
+            ":generation": {"S": generation_prefix(queue)},
             ":now": {"N": str(now_ms)},
             ":until": {"N": str(visible_until_ms)},
             ":token": {"S": secrets.token_urlsafe(9)},

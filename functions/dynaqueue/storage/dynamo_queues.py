@@ -9,12 +9,16 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from dynaqueue.domain.errors import RequestThrottled
 from dynaqueue.domain.model import PurgeOutcome, QueueRecord
 from dynaqueue.storage.dynamo_errors import is_cancelled_by_condition, is_condition_failure
+from dynaqueue.storage.dynamo_reclaim import abandoned_marker
+from dynaqueue.storage.dynamo_retries import is_conflict
 from dynaqueue.storage.tables import (
     DELETED_QUEUES_PARTITION,
     HASH_KEY,
     LAST_PURGED_AT,
+    QUEUE_ID,
     QUEUES_PARTITION,
     RANGE_KEY,
     DeletedQueueItem,
@@ -22,6 +26,8 @@ from dynaqueue.storage.tables import (
     queue_record,
 )
 
+# Reads of the queue per delete: each retry follows a purge or re-creation that raced it.
+_DELETE_ATTEMPTS = 5
 # Long enough to outlast the 60-second re-create rule even when TTL deletes promptly.
 _DELETION_MEMORY_SECONDS = 24 * 60 * 60
 _MAX_LIST_PAGES = 100
@@ -38,10 +44,11 @@ class QueueCatalog:
     deleted. Keep `cache_seconds` at or below 60.
     """
 
-    def __init__(self, client: Any, table_name: str, cache_seconds: float) -> None:
+    def __init__(self, client: Any, table_name: str, cache_seconds: float, *, shards: int = 1) -> None:
         self._client = client
         self._table_name = table_name
         self._cache_seconds = cache_seconds
+        self._shards = shards
         self._cache: dict[str, tuple[QueueRecord, float]] = {}
 
     def create(self, record: QueueRecord) -> tuple[QueueRecord, bool]:
@@ -158,7 +165,15 @@ class QueueCatalog:
             if not is_condition_failure(error):
                 raise
             return PurgeOutcome.TOO_SOON if "Item" in error.response else PurgeOutcome.GONE
-        self._remember(queue_record(response["Attributes"]))
+        record = queue_record(response["Attributes"])
+        self._remember(record)
+        # A second write: a crash before it leaves the purged generation to TTL, as before markers existed.
+        self._client.put_item(
+            TableName=self._table_name,
+            Item=abandoned_marker(
+                record.queue_id, record.generation - 1, fifo=record.fifo, shards=self._shards, now_ms=now_ms
+            ),
+        )
         return PurgeOutcome.PURGED
 
     def delete(self, name: str, *, now_ms: int) -> bool:
@@ -169,25 +184,42 @@ class QueueCatalog:
             expires_at=datetime.fromtimestamp(now_ms // 1000 + _DELETION_MEMORY_SECONDS, tz=UTC),
         )
         self._cache.pop(name, None)
-        try:
-            # One transaction: the queue disappears and its deletion time is remembered together.
-            self._client.transact_write_items(
-                TransactItems=[
-                    {
-                        "Delete": {
-                            "TableName": self._table_name,
-                            "Key": _queue_key(name),
-                            "ConditionExpression": f"attribute_exists({HASH_KEY})",
-                        }
-                    },
-                    {"Put": {"TableName": self._table_name, "Item": deletion.serialize()}},
-                ]
+        for _ in range(_DELETE_ATTEMPTS):
+            item = self._client.get_item(TableName=self._table_name, Key=_queue_key(name), ConsistentRead=True).get(
+                "Item"
             )
-        except ClientError as error:
-            if is_cancelled_by_condition(error):
+            if item is None:
                 return False
-            raise
-        return True
+            record = queue_record(item)
+            marker = abandoned_marker(
+                record.queue_id, record.generation, fifo=record.fifo, shards=self._shards, now_ms=now_ms
+            )
+            try:
+                # One transaction: the queue disappears, its deletion time is remembered and its last generation
+                # is marked for reclamation together. The condition pins the generation read (a purge moves it).
+                self._client.transact_write_items(
+                    TransactItems=[
+                        {
+                            "Delete": {
+                                "TableName": self._table_name,
+                                "Key": _queue_key(name),
+                                "ConditionExpression": f"{QUEUE_ID} = :queue AND {GENERATION} = :generation",
+                                "ExpressionAttributeValues": {
+                                    ":queue": {"S": record.queue_id},
+                                    ":generation": {"N": str(record.generation)},
+                                },
+                            }
+                        },
+                        {"Put": {"TableName": self._table_name, "Item": deletion.serialize()}},
+                        {"Put": {"TableName": self._table_name, "Item": marker}},
+                    ]
+                )
+            except ClientError as error:
+                if is_cancelled_by_condition(error) or is_conflict(error):
+                    continue
+                raise
+            return True
+        raise RequestThrottled("The queue kept changing while it was being deleted; retry shortly.")
 
     def deleted_at(self, name: str) -> int | None:
         item = self._client.get_item(
@@ -200,6 +232,9 @@ class QueueCatalog:
     def _remember(self, record: QueueRecord) -> None:
         if self._cache_seconds > 0:
             self._cache[record.name] = (record, time.monotonic() + self._cache_seconds)
+
+
+GENERATION = QueueItem.generation.attr_name
 
 
 def _queue_key(name: str) -> dict[str, dict[str, str]]:

@@ -6,7 +6,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -16,6 +16,9 @@ from dynaqueue.domain.model import (
     FifoPutResult,
     LeasedReceipt,
     MessageCounts,
+    MessageMove,
+    MoveOutcome,
+    MoveTask,
     NewMessage,
     PurgeOutcome,
     QueueRecord,
@@ -25,11 +28,14 @@ from dynaqueue.domain.model import (
 from dynaqueue.storage import embedded_attempts as attempts
 from dynaqueue.storage import embedded_fifo as fifo
 from dynaqueue.storage import embedded_groups as groups
+from dynaqueue.storage import embedded_maintenance as maintenance
 from dynaqueue.storage import embedded_messages as message_statements
+from dynaqueue.storage import embedded_moves as moves
+from dynaqueue.storage import embedded_tasks as tasks
 from dynaqueue.storage.embedded_codec import encode_strings, queue_record
 from dynaqueue.storage.embedded_schema import connect, create_schema
 from dynaqueue.storage.embedded_signals import QueueSignals
-from dynaqueue.storage.embedded_sweeping import abandon_generations, sweep_chunk
+from dynaqueue.storage.embedded_sweeping import abandon_generations, reclaim, sweep_chunk
 
 # Purged generations and deleted queues are unreachable at once and deleted in the background,
 # a chunk per transaction with a pause after each, so requests never wait behind a whole backlog.
@@ -46,7 +52,9 @@ class EmbeddedStore:
     condition per queue and are woken by puts and releases, not by polling the file.
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, clock: Clock | None = None) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str], *, clock: Clock | None = None, sweep_in_background: bool = True
+    ) -> None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         # The clock only turns visibility instants into wait durations; stored instants always
         # come from the caller's now_ms, so it must be the clock the service uses.
@@ -61,14 +69,17 @@ class EmbeddedStore:
         self._closed = threading.Event()
         self._sweep_requested = threading.Event()
         self._sweep_requested.set()  # resume whatever a previous run left to sweep
+        # Without the sweeper, storage is freed only by reclaim_abandoned_messages (the housekeeping run).
         self._sweeper = threading.Thread(target=self._sweep_in_background, name="embedded-store-sweeper", daemon=True)
-        self._sweeper.start()
+        if sweep_in_background:
+            self._sweeper.start()
 
     def close(self) -> None:
         """Stop sweeping, fold the write-ahead log into the database file and close it."""
         self._closed.set()
         self._sweep_requested.set()
-        self._sweeper.join()
+        if self._sweeper.is_alive():
+            self._sweeper.join()
         with self._counting_lock:
             self._counting_db.close()
         with self._lock:
@@ -345,6 +356,102 @@ class EmbeddedStore:
                 elif until_visible_seconds <= 0:
                     return
                 signal.changed.wait(min(remaining_seconds, until_visible_seconds))
+
+    # --- maintenance (the housekeeping run) -----------------------------------------------
+
+    def move_messages(
+        self,
+        queue: QueueRecord,
+        move: MessageMove,
+        *,
+        destination: Callable[[str | None], QueueRecord | None],
+        now_ms: int,
+        retention_ms: int,
+        limit: int,
+    ) -> MoveOutcome:
+        if limit <= 0:
+            return MoveOutcome()
+        looked_up: dict[str | None, QueueRecord | None] = {}
+        moved = 0
+        # A pass stops at the first message bound for a destination not looked up yet; the lookup runs
+        # between passes, outside the lock, since it may read this store. Every pass but the last
+        # looks up one more destination, and each one found is then moved to, so passes are bounded.
+        for _ in range(limit + 2):
+            with self._transaction() as db:
+                run = moves.move_messages(
+                    db, queue, move, looked_up, now_ms=now_ms, retention_ms=retention_ms, limit=limit - moved
+                )
+            moved += run.moved
+            for queue_id in run.changed_queue_ids:
+                self._signals.announce(queue_id)
+            if run.stop is not moves.Stop.UNRESOLVED:
+                break
+            looked_up[run.stop_arn] = destination(run.stop_arn)
+        if run.stop is moves.Stop.MISSING:
+            # A message without DeadLetterQueueSourceArn names no ARN; the caller's lookup knows which it missed.
+            return MoveOutcome(moved=moved, missing_destination=run.stop_arn or "")
+        return MoveOutcome(moved=moved)
+
+    def delete_expired_messages(self, queue: QueueRecord, *, now_ms: int, retention_ms: int, limit: int) -> int:
+        with self._transaction() as db:
+            deleted, released = maintenance.delete_expired_messages(
+                db, queue.queue_id, now_ms=now_ms, retention_ms=retention_ms, limit=limit
+            )
+        if released:
+            self._signals.announce(queue.queue_id)
+        return deleted
+
+    def oldest_message_sent_at(self, queue: QueueRecord, *, now_ms: int, retention_ms: int) -> int | None:
+        with self._counting_lock:
+            return maintenance.oldest_message_sent_at(
+                self._counting_db, queue.queue_id, now_ms=now_ms, retention_ms=retention_ms
+            )
+
+    def reclaim_abandoned_messages(self, *, limit: int) -> int:
+        with self._transaction() as db:
+            return reclaim(db, limit=limit)
+
+    def acquire_lease(self, name: str, *, holder: str, now_ms: int, expires_at_ms: int) -> bool:
+        with self._transaction() as db:
+            return maintenance.acquire_lease(db, name, holder=holder, now_ms=now_ms, expires_at_ms=expires_at_ms)
+
+    def release_lease(self, name: str, *, holder: str) -> None:
+        with self._transaction() as db:
+            maintenance.release_lease(db, name, holder=holder)
+
+    def load_cursor(self, name: str) -> str | None:
+        with self._lock:
+            return maintenance.load_cursor(self._db, name)
+
+    def save_cursor(self, name: str, value: str | None) -> None:
+        with self._transaction() as db:
+            maintenance.save_cursor(db, name, value)
+
+    # --- message-move tasks ----------------------------------------------------------------
+
+    def start_move_task(self, task: MoveTask) -> bool:
+        with self._transaction() as db:
+            return tasks.start_move_task(db, task)
+
+    def get_move_task(self, source_queue_id: str, task_id: str) -> MoveTask | None:
+        with self._lock:
+            return tasks.get_move_task(self._db, source_queue_id, task_id)
+
+    def list_move_tasks(self, source_queue_id: str, limit: int) -> list[MoveTask]:
+        with self._lock:
+            return tasks.list_move_tasks(self._db, source_queue_id, limit)
+
+    def active_move_tasks(self, limit: int) -> list[MoveTask]:
+        with self._lock:
+            return tasks.active_move_tasks(self._db, limit)
+
+    def save_move_task(self, task: MoveTask) -> bool:
+        with self._transaction() as db:
+            return tasks.save_move_task(db, task)
+
+    def delete_move_tasks(self, source_queue_id: str) -> None:
+        with self._transaction() as db:
+            tasks.delete_move_tasks(db, source_queue_id)
 
     # --- internals ----------------------------------------------------------------------
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 import sqlite3
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
-_SCHEMA = f"""
-BEGIN IMMEDIATE;
+# The tables as schema version 2 left them; a new file starts here and takes every migration.
+# Frozen: a later change goes into a new migration, so old files and new ones end up alike.
+VERSION_2_SCHEMA = """
 CREATE TABLE IF NOT EXISTS queues (
     name TEXT PRIMARY KEY,
     queue_id TEXT NOT NULL UNIQUE,
@@ -87,9 +88,50 @@ CREATE TABLE IF NOT EXISTS abandoned_generations (
     below_generation INTEGER NOT NULL,
     PRIMARY KEY (queue_id, below_generation)
 );
-PRAGMA user_version = {SCHEMA_VERSION};
-COMMIT;
 """
+
+# Version 3: housekeeping (expiry by age, dead-letter moves of received messages, leases and
+# cursors) and message-move tasks.
+_TO_VERSION_3 = """
+-- Expiry and the oldest message's age read a queue generation in sent order.
+CREATE INDEX IF NOT EXISTS messages_by_age ON messages (queue_id, generation, sent_at_ms);
+-- Only received messages can be over their receive limit; partial, so sends never pay for it and a
+-- dead-letter move skips a backlog of messages nobody has received yet.
+CREATE INDEX IF NOT EXISTS messages_received
+    ON messages (queue_id, generation, visible_at_ms, sent_at_ms, receive_count) WHERE receive_count > 0;
+CREATE TABLE IF NOT EXISTS leases (
+    name TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    expires_at_ms INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS cursors (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS move_tasks (
+    source_queue_id TEXT NOT NULL,
+    task_id TEXT NOT NULL,
+    source_arn TEXT NOT NULL,
+    status TEXT NOT NULL,
+    started_at_ms INTEGER NOT NULL,
+    messages_to_move INTEGER NOT NULL,
+    destination_arn TEXT,
+    max_per_second INTEGER,
+    messages_moved INTEGER NOT NULL,
+    failure_reason TEXT,
+    progressed_at_ms INTEGER NOT NULL,
+    revision INTEGER NOT NULL,
+    PRIMARY KEY (source_queue_id, task_id)
+);
+CREATE INDEX IF NOT EXISTS move_tasks_newest ON move_tasks (source_queue_id, started_at_ms, task_id);
+-- At most one running or cancelling task per source queue, whoever races to start one.
+CREATE UNIQUE INDEX IF NOT EXISTS move_tasks_one_active
+    ON move_tasks (source_queue_id) WHERE status IN ('RUNNING', 'CANCELLING');
+"""
+
+# Each entry takes a file from the version it is keyed by to the next one.
+_MIGRATIONS = {0: VERSION_2_SCHEMA, 2: _TO_VERSION_3}
+_NEXT_VERSION = {0: 2, 2: 3}
 
 
 def connect(path: str | os.PathLike[str]) -> sqlite3.Connection:
@@ -103,8 +145,26 @@ def connect(path: str | os.PathLike[str]) -> sqlite3.Connection:
 
 
 def create_schema(db: sqlite3.Connection, path: str | os.PathLike[str]) -> None:
-    """Create the tables of a new file; refuse a file written by another schema version."""
-    version = db.execute("PRAGMA user_version").fetchone()[0]
-    if version not in (0, SCHEMA_VERSION):
+    """Create the tables of a new file or upgrade an older one in place; refuse an unknown version.
+
+    Each step is one transaction that also records its version, so a crash mid-upgrade leaves the
+    file at the last completed version. The statements are idempotent, so a second process
+    opening the file at the same time repeats a step harmlessly.
+    """
+    version = _version(db)
+    if version != SCHEMA_VERSION and version not in _MIGRATIONS:
         raise ValueError(f"{os.fspath(path)} holds a store of schema version {version}, not {SCHEMA_VERSION}")
-    db.executescript(_SCHEMA)
+    while version != SCHEMA_VERSION:
+        try:
+            db.executescript(
+                f"BEGIN IMMEDIATE; {_MIGRATIONS[version]} PRAGMA user_version = {_NEXT_VERSION[version]}; COMMIT;"
+            )
+        except sqlite3.Error:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+        version = _version(db)
+
+
+def _version(db: sqlite3.Connection) -> int:
+    return db.execute("PRAGMA user_version").fetchone()[0]

@@ -19,25 +19,42 @@ def abandon_generations(db: sqlite3.Connection, queue_id: str, *, below_generati
 
 
 def sweep_chunk(db: sqlite3.Connection) -> bool:
-    """Delete up to SWEEP_CHUNK_ROWS rows of one abandoned generation; False when nothing is left."""
-    abandoned = db.execute("SELECT queue_id, below_generation FROM abandoned_generations LIMIT 1").fetchone()
-    if abandoned is None:
-        return False
-    queue_id, below_generation = abandoned["queue_id"], abandoned["below_generation"]
-    room = SWEEP_CHUNK_ROWS
+    """Delete up to SWEEP_CHUNK_ROWS rows of abandoned generations; False when nothing was left."""
+    return reclaim(db, limit=SWEEP_CHUNK_ROWS) > 0
+
+
+def reclaim(db: sqlite3.Connection, *, limit: int) -> int:
+    """Delete up to `limit` rows of abandoned generations (messages and their FIFO records).
+
+    Returns how many rows went; fewer than `limit` means nothing is left. A mark is dropped once
+    its generations are empty, and each pass either drops one or fills the limit, so the work is
+    bounded by the limit plus the marks.
+    """
+    deleted = 0
+    while deleted < limit:
+        abandoned = db.execute("SELECT queue_id, below_generation FROM abandoned_generations LIMIT 1").fetchone()
+        if abandoned is None:
+            break
+        deleted += _sweep_generations(db, abandoned["queue_id"], abandoned["below_generation"], limit - deleted)
+        if deleted < limit:
+            db.execute(
+                "DELETE FROM abandoned_generations WHERE queue_id = ? AND below_generation = ?",
+                (abandoned["queue_id"], abandoned["below_generation"]),
+            )
+    return deleted
+
+
+def _sweep_generations(db: sqlite3.Connection, queue_id: str, below_generation: int, room: int) -> int:
+    deleted = 0
     for table in _GENERATION_TABLES:
-        room -= db.execute(
+        deleted += db.execute(
             f"""
             DELETE FROM {table} WHERE rowid IN (
                 SELECT rowid FROM {table} WHERE queue_id = ? AND generation < ? LIMIT ?
             )
             """,
-            (queue_id, below_generation, room),
+            (queue_id, below_generation, room - deleted),
         ).rowcount
-        if room == 0:
-            return True
-    db.execute(
-        "DELETE FROM abandoned_generations WHERE queue_id = ? AND below_generation = ?",
-        (queue_id, below_generation),
-    )
-    return True
+        if deleted == room:
+            break
+    return deleted

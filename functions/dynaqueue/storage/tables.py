@@ -12,6 +12,11 @@ Table (on-demand, TTL on `xa`): hash key `pk` (S), range key `sk` (S).
 | FIFO message    | `f#<qid>#<gen>#<group>` | `s<sequence>`   | `mid`, `st`, `va`, `xa`, `b`/`nc`                   |
 | FIFO dedup      | `d#<qid>#<gen>#<key>`   | `d`             | `mid`, `sq`, `dx` window end ms, `xa`               |
 | receive attempt | `r#<qid>#<attempt>`     | `r`             | `la` (leases), `ea` expires at ms, `xa`             |
+| move task       | `T#<source qid>`        | task id         | `sa` `ta` `ts` `tb` `tm` `mv` `mr` `rs` `pa` `rv` `xa` |
+| active task slot| `M`                     | source qid      | `tid` the source's one RUNNING/CANCELLING task      |
+| lease           | `L`                     | lease name      | `h` holder, `ex` expires at ms, `xa`                |
+| cursor          | `C`                     | cursor name     | `v` value                                           |
+| abandoned gen.  | `A`                     | `<qid>#<gen>`   | `f` FIFO, `n` shards, `xa`                          |
 
 Message attributes: `g1p` = `<queue id>#<generation>#<shard>` (ready-index partition), `va` visible-at ms,
 `st` sent-at ms, `xa` TTL (epoch s: sent + 15 days, beyond the longest retention), `b` content blob (body
@@ -32,7 +37,16 @@ receivable. Received messages are always among the first ten of their group, so 
 entries and the group item stays under 1 KB. An empty group keeps `ls` (sequence numbers keep increasing)
 until `xa`, a day later. A FIFO message moved into a dead-letter queue is a new message item there carrying
 the receive count, first receive time and source ARN it had (`rc`, `fr`, `ds`), and the source's content
-(inline, or its chunk items, which are keyed by message id and so shared by both).
+(inline, or chunk items of its own: `ck` names their partition, `<message id>#<move digest>`, so deleting
+either copy never takes the other's body; a delivery of such a message repeats it as `k`).
+
+Housekeeping items: a move task (DLQ redrive) lives in its source queue's partition (`sa` source ARN,
+`ta` destination ARN, `ts` status, `tb` started at ms, `tm` to move, `mv` moved, `mr` max per second, `rs`
+failure reason, `pa` progressed at ms, `rv` revision, `xa` 14 days after it ended); while RUNNING or
+CANCELLING it also holds its source's slot in the `M` partition, written in the same transaction, so one
+Query lists the active tasks of every queue and a second start for a queue fails on the slot's condition.
+Purge and delete-queue write an abandoned-generation marker (`A`), which reclamation reads to find the
+messages no receive reaches any more; TTL removes a marker after every item it points to is gone anyway.
 
 GSI1, the ready index: partition `g1p` (S), sort `va` (N), projection INCLUDE `st`, `rc`. Only standard message
 heads and non-empty FIFO groups carry `g1p`, so nothing else enters it. An entry is about 105 bytes: 1 write
@@ -102,6 +116,18 @@ DELIVERY_CHUNK_COUNT = "n"
 MESSAGE_ID = "mid"
 SEQUENCE_NUMBER = "sq"
 WINDOW_ENDS_AT = "dx"
+CHUNK_KEY = "ck"
+DELIVERY_CHUNK_KEY = "k"
+
+MOVE_TASK_PREFIX = "T#"
+ACTIVE_TASKS_PARTITION = "M"
+LEASES_PARTITION = "L"
+CURSORS_PARTITION = "C"
+ABANDONED_PARTITION = "A"
+REVISION = "rv"
+TASK_ID = "tid"
+LEASE_HOLDER = "h"
+LEASE_EXPIRES_AT = "ex"
 
 
 class _TableItem(Model):
@@ -173,6 +199,7 @@ class FifoMessageItem(_TableItem):
     carried_receive_count = NumberAttribute(null=True, attr_name=RECEIVE_COUNT)
     carried_first_received_at_ms = NumberAttribute(null=True, attr_name=FIRST_RECEIVED_AT)
     dead_letter_source = UnicodeAttribute(null=True, attr_name=DEAD_LETTER_SOURCE)
+    chunk_key = UnicodeAttribute(null=True, attr_name=CHUNK_KEY)
 
 
 class DeduplicationItem(_TableItem):
@@ -245,6 +272,50 @@ class DeletedQueueItem(_TableItem):
     """When a queue name was last deleted (the 60-second re-create rule); TTL forgets it after a day."""
 
     deleted_at_ms = NumberAttribute(attr_name="da")
+    expires_at = TTLAttribute(attr_name=EXPIRES_AT)
+
+
+class MoveTaskItem(_TableItem):
+    """A message-move task: `pk` is MOVE_TASK_PREFIX + source queue id, `sk` the task id."""
+
+    source_arn = UnicodeAttribute(attr_name="sa")
+    destination_arn = UnicodeAttribute(null=True, attr_name="ta")
+    status = UnicodeAttribute(attr_name="ts")
+    started_at_ms = NumberAttribute(attr_name="tb")
+    messages_to_move = NumberAttribute(attr_name="tm")
+    messages_moved = NumberAttribute(attr_name="mv")
+    max_per_second = NumberAttribute(null=True, attr_name="mr")
+    failure_reason = UnicodeAttribute(null=True, attr_name="rs")
+    progressed_at_ms = NumberAttribute(attr_name="pa")
+    revision = NumberAttribute(attr_name=REVISION)
+    expires_at = TTLAttribute(null=True, attr_name=EXPIRES_AT)
+
+
+class ActiveMoveTaskItem(_TableItem):
+    """The one active task of a source queue: `pk` is ACTIVE_TASKS_PARTITION, `sk` the source queue id."""
+
+    task_id = UnicodeAttribute(attr_name=TASK_ID)
+
+
+class LeaseItem(_TableItem):
+    """A named lease (one housekeeping run at a time): `pk` is LEASES_PARTITION, `sk` the name."""
+
+    holder = UnicodeAttribute(attr_name=LEASE_HOLDER)
+    expires_at_ms = NumberAttribute(attr_name=LEASE_EXPIRES_AT)
+    expires_at = TTLAttribute(attr_name=EXPIRES_AT)
+
+
+class CursorItem(_TableItem):
+    """Where a housekeeping pass left off: `pk` is CURSORS_PARTITION, `sk` the cursor name."""
+
+    value = UnicodeAttribute(attr_name="v")
+
+
+class AbandonedGenerationItem(_TableItem):
+    """A purged generation or deleted queue whose messages are left to reclaim: `sk` is `<qid>#<gen>`."""
+
+    fifo = BooleanAttribute(attr_name="f")
+    shards = NumberAttribute(attr_name="n")
     expires_at = TTLAttribute(attr_name=EXPIRES_AT)
 
 
