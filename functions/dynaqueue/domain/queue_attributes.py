@@ -241,7 +241,8 @@ def _fifo_queue(name: str, value: str) -> str:
 
 
 def _kms_master_key_id(name: str, value: str) -> str:
-    # SSE is emulated as metadata: any key id, alias or ARN is kept as given, and KMS is never asked.
+    # Kept as given (key id, alias or ARN): KMS resolves it when the first message is sealed with it, and a
+    # key that does not exist or is disabled fails that send with SQS's KMS error (storage.encryption).
     return value
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ def local_store(settings: Settings) -> Iterator[QueueStore]:
             store = wiring.embedded_store(settings)
             # Closing checkpoints SQLite's write-ahead log into the database file.
             stack.callback(store.close)
-            yield store
+            yield encrypting_store(settings, store)
             return
         if settings.store == "moto":
             # Imported only here: moto is an optional extra, needed by nothing else.
@@ -37,7 +38,14 @@ def local_store(settings: Settings) -> Iterator[QueueStore]:
         else:
             client = wiring.dynamodb_client(settings)
         ensure_table(client, settings.table_name)
-        yield wiring.dynamodb_store(settings, client)
+        yield encrypting_store(settings, wiring.dynamodb_store(settings, client))
+
+
+def encrypting_store(settings: Settings, store: QueueStore) -> QueueStore:
+    """`store` with encryption at rest; moto's KMS starts empty, so `--store moto` keeps data keys local."""
+    if settings.store == "moto":
+        settings = replace(settings, kms_key_id="")
+    return wiring.encrypting_store(settings, store)
 
 
 def ensure_table(client: Any, table_name: str) -> None:

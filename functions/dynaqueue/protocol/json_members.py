@@ -52,7 +52,7 @@ class Members:
             return None
         try:
             return base64.b64decode(value, validate=True)
-        except binascii.Error:
+        except (binascii.Error, ValueError):  # ValueError: non-ASCII text
             raise self._wrong_type(name, "base64-encoded binary data") from None
 
     def string_list(self, name: str, *, required: bool = False) -> list[str]:

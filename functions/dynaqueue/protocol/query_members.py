@@ -119,7 +119,7 @@ class QueryMembers:
             return None
         try:
             return base64.b64decode(value, validate=True)
-        except binascii.Error:
+        except (binascii.Error, ValueError):  # ValueError: non-ASCII text
             raise self._invalid(name, "base64-encoded binary data") from None
 
     def string_list(self, name: str, *, required: bool = False) -> list[str]:

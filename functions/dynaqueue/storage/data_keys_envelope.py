@@ -1,0 +1,112 @@
+"""The envelope a sealed message is stored as: its body and user attributes under AES-256-GCM with a data key.
+
+The envelope replaces the stored body. It is U+FFFF, a character SQS refuses in message bodies
+(so no plaintext body can be mistaken for an envelope), then compact JSON: format version,
+master key id, the wrapped data key, the nonce and the ciphertext (both base64). The message id
+is authenticated with the ciphertext, so an envelope copied onto another message does not open.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from dynaqueue.domain.model import MessageAttributeValue
+from dynaqueue.storage.data_keys import NONCE_BYTES, DataKey, DataKeyUnreadable
+
+ENVELOPE_MARKER = "\uffff"
+FORMAT_VERSION = 1
+_SEPARATOR = b"\n"
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """A parsed envelope, before its data key is unwrapped."""
+
+    key_id: str
+    wrapped_key: bytes
+    nonce: bytes
+    ciphertext: bytes
+
+
+def is_envelope(body: str) -> bool:
+    return body.startswith(ENVELOPE_MARKER)
+
+
+def seal(key: DataKey, message_id: str, body: str, attributes: Mapping[str, MessageAttributeValue]) -> str:
+    """The envelope text holding `body` and `attributes`, sealed with `key` for message `message_id`."""
+    nonce = os.urandom(NONCE_BYTES)
+    ciphertext = AESGCM(key.plaintext).encrypt(nonce, _payload(body, attributes), _associated_data(message_id))
+    document = {
+        "v": FORMAT_VERSION,
+        "k": key.key_id,
+        "d": _b64(key.wrapped),
+        "n": _b64(nonce),
+        "c": _b64(ciphertext),
+    }
+    return ENVELOPE_MARKER + json.dumps(document, separators=(",", ":"))
+
+
+def parse(text: str) -> Envelope:
+    """The parts of an envelope text; DataKeyUnreadable when it is not one this version can read."""
+    try:
+        document = json.loads(text[len(ENVELOPE_MARKER) :])
+        if document["v"] != FORMAT_VERSION:
+            raise DataKeyUnreadable(f"envelope format {document['v']} is not known")
+        return Envelope(
+            key_id=document["k"],
+            wrapped_key=base64.b64decode(document["d"], validate=True),
+            nonce=base64.b64decode(document["n"], validate=True),
+            ciphertext=base64.b64decode(document["c"], validate=True),
+        )
+    except (ValueError, KeyError, TypeError, binascii.Error):
+        raise DataKeyUnreadable("the stored envelope is damaged") from None
+
+
+def open_envelope(envelope: Envelope, data_key: bytes, message_id: str) -> tuple[str, dict[str, MessageAttributeValue]]:
+    """The body and user attributes sealed in `envelope` for message `message_id`."""
+    try:
+        payload = AESGCM(data_key).decrypt(envelope.nonce, envelope.ciphertext, _associated_data(message_id))
+    except InvalidTag:
+        raise DataKeyUnreadable(f"the envelope of message {message_id} does not open with its data key") from None
+    header, _, body = payload.partition(_SEPARATOR)
+    encoded = json.loads(header) if header else {}
+    attributes = {name: _decode_attribute(value) for name, value in encoded.items()}
+    return body.decode("utf-8", "surrogatepass"), attributes
+
+
+def _payload(body: str, attributes: Mapping[str, MessageAttributeValue]) -> bytes:
+    # Compact JSON escapes every newline, so the first newline byte ends the attributes.
+    header = b""
+    if attributes:
+        encoded = {name: _encode_attribute(value) for name, value in attributes.items()}
+        header = json.dumps(encoded, separators=(",", ":")).encode()
+    return header + _SEPARATOR + body.encode("utf-8", "surrogatepass")
+
+
+def _associated_data(message_id: str) -> bytes:
+    return f"dynaqueue-envelope-v{FORMAT_VERSION}:{message_id}".encode()
+
+
+def _encode_attribute(value: MessageAttributeValue) -> list[str | None]:
+    if value.binary_value is not None:
+        return [value.data_type, None, _b64(value.binary_value)]
+    return [value.data_type, value.string_value]
+
+
+def _decode_attribute(encoded: list[str | None]) -> MessageAttributeValue:
+    data_type = encoded[0] or ""
+    if len(encoded) == 3 and encoded[2] is not None:
+        return MessageAttributeValue(data_type=data_type, binary_value=base64.b64decode(encoded[2]))
+    return MessageAttributeValue(data_type=data_type, string_value=encoded[1])
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
