@@ -6,6 +6,7 @@ import http.client
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -75,41 +76,55 @@ class ServerProcess:
         return self.log_path.read_text()
 
 
-def start_server(store: str, data_dir: Path) -> ServerProcess:
-    """Start `dynaqueue serve` and wait, a bounded number of times, until it answers SQS calls."""
+def start_server(store: str, data_dir: Path, *options: str) -> ServerProcess:
+    """Start `dynaqueue serve` (with extra `options`) and wait, a bounded number of times, until it answers.
+
+    With `--auth` the unsigned readiness call is answered 403, which is answer enough.
+    """
     port = _free_port()
     log_path = data_dir.parent / f"server-{port}.log"
     data_dir.parent.mkdir(parents=True, exist_ok=True)
     environment = {name: value for name, value in os.environ.items() if not name.startswith("DYNAQUEUE_")}
     command = [sys.executable, "-m", "dynaqueue.cli", "serve", "--port", str(port), "--data-dir", str(data_dir)]
     with log_path.open("wb") as log:
-        process = subprocess.Popen([*command, "--store", store], stdout=log, stderr=subprocess.STDOUT, env=environment)
-    server = ServerProcess(process, store, f"http://127.0.0.1:{port}", data_dir, log_path)
+        process = subprocess.Popen(
+            [*command, "--store", store, *options], stdout=log, stderr=subprocess.STDOUT, env=environment
+        )
+    scheme = "https" if "--tls-cert" in options else "http"
+    server = ServerProcess(process, store, f"{scheme}://127.0.0.1:{port}", data_dir, log_path)
     try:
-        _wait_until_answering(server)
+        _wait_until_answering(server, ready_status=403 if "--auth" in options else 200)
     except BaseException:
         server.stop()
         raise
     return server
 
 
-def _wait_until_answering(server: ServerProcess) -> None:
+def _wait_until_answering(server: ServerProcess, ready_status: int = 200) -> None:
     for _ in range(READY_ATTEMPTS):
         if server.process.poll() is not None:
             raise RuntimeError(f"dynaqueue serve exited with {server.process.returncode}:\n{server.output()}")
-        if _answers(server):
+        if _answers(server, ready_status):
             return
         time.sleep(READY_PAUSE_SECONDS)
     raise RuntimeError(f"dynaqueue serve did not answer:\n{server.output()}")
 
 
-def _answers(server: ServerProcess) -> bool:
+def _answers(server: ServerProcess, ready_status: int = 200) -> bool:
     """One ListQueues on a connection closed right after, so it leaves nothing open on the server."""
-    connection = http.client.HTTPConnection(urlsplit(server.endpoint_url).netloc, timeout=READY_CALL_TIMEOUT_SECONDS)
+    address = urlsplit(server.endpoint_url)
+    connection: http.client.HTTPConnection
+    if address.scheme == "https":
+        # Readiness only: the tests themselves verify the server's certificate.
+        connection = http.client.HTTPSConnection(
+            address.netloc, timeout=READY_CALL_TIMEOUT_SECONDS, context=ssl._create_unverified_context()
+        )
+    else:
+        connection = http.client.HTTPConnection(address.netloc, timeout=READY_CALL_TIMEOUT_SECONDS)
     headers = {"X-Amz-Target": "AmazonSQS.ListQueues", "Content-Type": "application/x-amz-json-1.0"}
     try:
         connection.request("POST", "/", body=b"{}", headers={**headers, "Connection": "close"})
-        return connection.getresponse().status == 200
+        return connection.getresponse().status == ready_status
     except OSError:
         return False
     finally:

@@ -7,6 +7,7 @@ import pytest
 
 from dynaqueue.domain import errors as domain_errors
 from dynaqueue.domain.errors import QueueServiceError
+from dynaqueue.protocol.auth_errors import AUTH_WIRE_ERRORS, AuthenticationError
 from dynaqueue.protocol.errors import WIRE_ERRORS, query_code, wire_error
 
 # Errors SQS shares with every AWS JSON service; they are not shapes of the SQS model.
@@ -26,10 +27,12 @@ def all_error_classes(base: type[QueueServiceError] = QueueServiceError) -> set[
     return found
 
 
-def test_every_domain_error_has_an_entry():
+def test_every_error_has_an_entry():
+    """Domain errors are in the SQS table; authentication failures (protocol.auth_errors) in their own."""
     assert all_error_classes(), "the domain declares its errors"
-    missing = {error.code for error in all_error_classes()} - set(WIRE_ERRORS)
+    missing = {error.code for error in all_error_classes()} - set(WIRE_ERRORS) - set(AUTH_WIRE_ERRORS)
     assert not missing
+    assert {error.code for error in all_error_classes(AuthenticationError)} <= set(AUTH_WIRE_ERRORS)
 
 
 def test_every_type_is_an_sqs_error_shape_or_a_generic_error():

@@ -20,6 +20,7 @@ def request_from_event(event: Mapping[str, Any], request_id: str) -> HttpRequest
         base_url=base_url(headers, context.get("domainName", "")),
         request_id=request_id,
         query_string=event.get("rawQueryString") or "",
+        source_ip=(context.get("http") or {}).get("sourceIp", ""),
     )
 
 

@@ -60,10 +60,12 @@ class LocalLambdaContext:
         return max(0, int((self.deadline - time.monotonic()) * 1000))
 
 
-def http_api_event(request: LocalHttpRequest, *, request_id: str, account_id: str) -> dict[str, Any]:
+def http_api_event(
+    request: LocalHttpRequest, *, request_id: str, account_id: str, scheme: str = "http"
+) -> dict[str, Any]:
     """The event API Gateway's HTTP API builds for a `$default` route with payload format 2.0."""
     path, _, query = request.target.partition("?")
-    headers = _event_headers(request)
+    headers = _event_headers(request, scheme)
     host = headers.get("host", "localhost")
     domain_name = urlsplit(f"//{host}").hostname or host
     event: dict[str, Any] = {
@@ -113,7 +115,7 @@ def http_response(result: dict[str, Any]) -> LocalHttpResponse:
     return LocalHttpResponse(int(result["statusCode"]), headers, payload)
 
 
-def _event_headers(request: LocalHttpRequest) -> dict[str, str]:
+def _event_headers(request: LocalHttpRequest, scheme: str) -> dict[str, str]:
     """Lower-case names, repeated headers joined by commas, cookies moved out, forwarding headers added."""
     headers: dict[str, str] = {}
     for name, value in request.headers:
@@ -121,8 +123,8 @@ def _event_headers(request: LocalHttpRequest) -> dict[str, str]:
         if key != "cookie":
             headers[key] = f"{headers[key]},{value}" if key in headers else value
     headers["x-forwarded-for"] = request.source_ip
-    # The local server speaks plain HTTP; API Gateway would say https here.
-    headers["x-forwarded-proto"] = "http"
+    # API Gateway always says https; the local server says what it speaks.
+    headers["x-forwarded-proto"] = scheme
     return headers
 
 

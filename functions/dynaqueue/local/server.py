@@ -7,6 +7,7 @@ hundreds of 20-second polls never queue the sends that would end them.
 from __future__ import annotations
 
 import socket
+import ssl
 import sys
 import threading
 import uuid
@@ -37,11 +38,22 @@ ACCEPT_BACKLOG = 1024
 class LocalServer:
     """Serves HTTP on (host, port) until stopped."""
 
-    def __init__(self, host: str, port: int, *, handler: LambdaHandler, account_id: str, region: str) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        *,
+        handler: LambdaHandler,
+        account_id: str,
+        region: str,
+        tls: ssl.SSLContext | None = None,
+    ) -> None:
+        self.scheme = "https" if tls else "http"
         self._gate = RequestGate()
         self._http = _HttpServer((host, port), _RequestHandler)
         self._http.gate = self._gate
-        self._http.invoke = _Invoker(handler, account_id=account_id, region=region)
+        self._http.tls = tls
+        self._http.invoke = _Invoker(handler, account_id=account_id, region=region, scheme=self.scheme)
         self._thread = threading.Thread(target=self._http.serve_forever, name="dynaqueue-accept", daemon=True)
 
     @property
@@ -65,14 +77,15 @@ class LocalServer:
 class _Invoker:
     """One request through the gateway and the Lambda handler, as API Gateway would run it."""
 
-    def __init__(self, handler: LambdaHandler, *, account_id: str, region: str) -> None:
+    def __init__(self, handler: LambdaHandler, *, account_id: str, region: str, scheme: str) -> None:
         self._handler = handler
         self._account_id = account_id
         self._region = region
+        self._scheme = scheme
 
     def __call__(self, request: LocalHttpRequest) -> LocalHttpResponse:
         request_id = str(uuid.uuid4())
-        event = http_api_event(request, request_id=request_id, account_id=self._account_id)
+        event = http_api_event(request, request_id=request_id, account_id=self._account_id, scheme=self._scheme)
         context = LocalLambdaContext(region=self._region, account_id=self._account_id, aws_request_id=request_id)
         try:
             return http_response(self._handler(event, context))
@@ -88,11 +101,20 @@ class _HttpServer(ThreadingHTTPServer):
     block_on_close = False
     request_queue_size = ACCEPT_BACKLOG
     gate: RequestGate
+    tls: ssl.SSLContext | None
     invoke: Callable[[LocalHttpRequest], LocalHttpResponse]
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        connection, address = super().get_request()
+        if self.tls is None:
+            return connection, address
+        # The handshake happens on the connection's own thread, at its first read, so a slow or
+        # silent client never holds up the accept loop.
+        return self.tls.wrap_socket(connection, server_side=True, do_handshake_on_connect=False), address
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client that hung up (a long poll given up on) is routine, not a server fault.
-        if not isinstance(sys.exception(), (ConnectionError, socket.timeout)):
+        if not isinstance(sys.exception(), (ConnectionError, socket.timeout, ssl.SSLError)):
             super().handle_error(request, client_address)
 
 

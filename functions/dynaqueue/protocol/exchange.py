@@ -35,7 +35,7 @@ class HttpRequest:
 
     `base_url` is the scheme and host the client reached, so queue URLs handed back route to
     whichever server answered; `request_id` is echoed in `x-amzn-RequestId`; `query_string` is
-    the raw, still percent-encoded part of the URL after `?`.
+    the raw, still percent-encoded part of the URL after `?`; `source_ip` is the client's address.
     """
 
     method: str
@@ -45,6 +45,7 @@ class HttpRequest:
     base_url: str
     request_id: str
     query_string: str = ""
+    source_ip: str = ""
 
 
 @dataclass(frozen=True, slots=True)
