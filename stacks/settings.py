@@ -30,6 +30,7 @@ RETENTION_BY_DAYS = {
     3653: logs.RetentionDays.TEN_YEARS,
 }
 LOG_LEVELS = ("DEBUG", "INFO", "WARN", "ERROR")
+DEFAULT_OLDEST_MESSAGE_AGE_ALARM_SECONDS = 3600
 
 
 class StackSettingsError(ValueError):
@@ -43,12 +44,17 @@ class StagePreset:
     log_retention_days: int
     throttle_rate_limit: int
     throttle_burst_limit: int
+    audit_log_expiry_days: int
 
 
 # The account-wide HTTP API default is 10,000 requests/s with a 5,000 burst; a stage takes a share of it.
 PRESETS = {
-    "dev": StagePreset(log_retention_days=7, throttle_rate_limit=50, throttle_burst_limit=100),
-    "prod": StagePreset(log_retention_days=90, throttle_rate_limit=1000, throttle_burst_limit=2000),
+    "dev": StagePreset(
+        log_retention_days=7, throttle_rate_limit=50, throttle_burst_limit=100, audit_log_expiry_days=30
+    ),
+    "prod": StagePreset(
+        log_retention_days=90, throttle_rate_limit=1000, throttle_burst_limit=2000, audit_log_expiry_days=365
+    ),
 }
 
 
@@ -63,6 +69,9 @@ class StackSettings:
     ready_index_shards: int = 4
     log_level: str = "INFO"
     alarm_email: str | None = None
+    # Older than this, the oldest message of some queue means its consumers are not keeping up.
+    oldest_message_age_alarm_seconds: int = DEFAULT_OLDEST_MESSAGE_AGE_ALARM_SECONDS
+    audit_log_expiry_days: int = 30
 
     def __post_init__(self) -> None:
         if self.stage not in STAGES:
@@ -77,6 +86,11 @@ class StackSettings:
             raise StackSettingsError("context 'readyIndexShards' must be between 1 and 256")
         if self.log_level not in LOG_LEVELS:
             raise StackSettingsError(f"context 'logLevel' must be one of {', '.join(LOG_LEVELS)}")
+        if self.oldest_message_age_alarm_seconds < 60:
+            # Housekeeping measures once a minute; a lower threshold would alarm on ordinary latency.
+            raise StackSettingsError("context 'oldestMessageAgeAlarmSeconds' must be at least 60")
+        if self.audit_log_expiry_days < 1:
+            raise StackSettingsError("context 'auditLogExpiryDays' must be positive")
 
     @classmethod
     def from_context(cls, node: Node) -> StackSettings:
@@ -90,6 +104,10 @@ class StackSettings:
             ready_index_shards=_int(node, "readyIndexShards", 4),
             log_level=str(node.try_get_context("logLevel") or "INFO").upper(),
             alarm_email=node.try_get_context("alarmEmail") or None,
+            oldest_message_age_alarm_seconds=_int(
+                node, "oldestMessageAgeAlarmSeconds", DEFAULT_OLDEST_MESSAGE_AGE_ALARM_SECONDS
+            ),
+            audit_log_expiry_days=_int(node, "auditLogExpiryDays", preset.audit_log_expiry_days),
         )
 
     @property

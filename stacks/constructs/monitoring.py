@@ -1,4 +1,4 @@
-"""ServiceMonitoring: alarms on the request path (API, function, table) and one dashboard."""
+"""ServiceMonitoring: alarms on the request path (API, function, table) and on the queues, and one dashboard."""
 
 from __future__ import annotations
 
@@ -12,8 +12,18 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
+from dynaqueue.metric_names import (
+    DEAD_LETTER_QUEUE_MESSAGES,
+    MESSAGES_EXPIRED,
+    MESSAGES_MOVED_TO_DLQ,
+    MESSAGES_RECLAIMED,
+    MESSAGES_REDRIVEN,
+    OLDEST_MESSAGE_AGE,
+)
+from stacks.constructs.housekeeping import Housekeeping
 from stacks.constructs.queue_api import QueueApi
 from stacks.constructs.queue_table import QueueTable
+from stacks.constructs.service_function import METRICS_NAMESPACE, SERVICE_NAME
 from stacks.settings import StackSettings
 
 PERIOD = cdk.Duration.minutes(5)
@@ -31,6 +41,17 @@ STORE_OPERATIONS = (
 API_SERVER_ERRORS_THRESHOLD = 5
 
 
+def service_metric(name: str, *, statistic: str) -> cloudwatch.Metric:
+    """A metric the functions publish through Powertools (EMF), without a per-queue dimension."""
+    return cloudwatch.Metric(
+        namespace=METRICS_NAMESPACE,
+        metric_name=name,
+        dimensions_map={"service": SERVICE_NAME},
+        statistic=statistic,
+        period=PERIOD,
+    )
+
+
 class ServiceMonitoring(Construct):
     """Alarms notify an encrypted SNS topic (and `alarm_email`, when set); the dashboard shows the request path."""
 
@@ -40,6 +61,7 @@ class ServiceMonitoring(Construct):
         id: str,
         *,
         api: QueueApi,
+        housekeeping: Housekeeping,
         table: QueueTable,
         key: kms.IKey,
         settings: StackSettings,
@@ -79,6 +101,26 @@ class ServiceMonitoring(Construct):
                 table_throttles,
                 threshold=1,
                 description="DynamoDB throttled requests of the queue table.",
+            ),
+            self._alarm(
+                "DeadLetterMessages",
+                service_metric(DEAD_LETTER_QUEUE_MESSAGES, statistic="Maximum"),
+                threshold=1,
+                description="Messages are waiting in a dead-letter queue: some consumer failed them repeatedly.",
+            ),
+            self._alarm(
+                "OldestMessageAge",
+                service_metric(OLDEST_MESSAGE_AGE, statistic="Maximum"),
+                threshold=settings.oldest_message_age_alarm_seconds,
+                comparison=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                description=f"A queue's oldest message is older than {settings.oldest_message_age_alarm_seconds} "
+                "seconds: its consumers are not keeping up.",
+            ),
+            self._alarm(
+                "HousekeepingErrors",
+                housekeeping.function.metric_errors(period=PERIOD, statistic="Sum"),
+                threshold=1,
+                description="The housekeeping function crashed or timed out.",
             ),
         ]
 
@@ -120,15 +162,45 @@ class ServiceMonitoring(Construct):
             ),
             _graph("Table throttled requests", table_throttles),
         )
+        self.dashboard.add_widgets(
+            _graph(
+                "Housekeeping: messages per 5 minutes",
+                *(
+                    service_metric(name, statistic="Sum")
+                    for name in (MESSAGES_MOVED_TO_DLQ, MESSAGES_EXPIRED, MESSAGES_REDRIVEN, MESSAGES_RECLAIMED)
+                ),
+            ),
+            _graph(
+                "Queues: dead-letter messages and oldest message age (s)",
+                service_metric(DEAD_LETTER_QUEUE_MESSAGES, statistic="Maximum"),
+                service_metric(OLDEST_MESSAGE_AGE, statistic="Maximum"),
+            ),
+        )
+        self.dashboard.add_widgets(
+            _graph(
+                "Housekeeping function",
+                housekeeping.function.metric_invocations(period=PERIOD),
+                housekeeping.function.metric_errors(period=PERIOD),
+                housekeeping.function.metric_duration(period=PERIOD, statistic="Maximum"),
+            ),
+        )
 
-    def _alarm(self, id: str, metric: cloudwatch.IMetric, *, threshold: int, description: str) -> cloudwatch.Alarm:
+    def _alarm(
+        self,
+        id: str,
+        metric: cloudwatch.IMetric,
+        *,
+        threshold: int,
+        description: str,
+        comparison: cloudwatch.ComparisonOperator = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    ) -> cloudwatch.Alarm:
         alarm = cloudwatch.Alarm(
             self,
             id,
             metric=metric,
             threshold=threshold,
             evaluation_periods=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            comparison_operator=comparison,
             # No requests, no errors: an idle queue service is healthy.
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
             alarm_description=description,

@@ -12,26 +12,15 @@ from aws_cdk import aws_apigatewayv2_integrations as integrations
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from dynaqueue.config import (
-    ENV_ACCOUNT_ID,
-    ENV_QUEUE_CACHE_SECONDS,
-    ENV_RECEIPT_SECRET_ARN,
-    ENV_REGION,
-    ENV_SHARDS,
-    ENV_STORE,
-    ENV_TABLE_NAME,
-)
 from stacks.constructs.queue_table import QueueTable
 from stacks.constructs.receipt_secret import ReceiptSecret
-from stacks.constructs.service_function import ServiceFunction
+from stacks.constructs.runtime_environment import queue_service_function
 from stacks.settings import StackSettings
 
 API_HANDLER = "dynaqueue.handlers.api.lambda_handler"
 # Long polls wait up to 20 s; the function must answer before the HTTP API gives up on it, after the
 # default (and maximum) integration timeout of 30 s, which CDK cannot even set (it caps it at 29 s).
 API_FUNCTION_TIMEOUT = cdk.Duration.seconds(28)
-# SQS attribute changes may take up to 60 s to propagate, so caching queues for 30 s stays compatible.
-QUEUE_CACHE_SECONDS = 30
 
 # SDKs post every action to the endpoint root; older clients and tools post to the queue URL.
 ROOT_PATH = "/"
@@ -85,25 +74,17 @@ class QueueApi(Construct):
         settings: StackSettings,
     ) -> None:
         super().__init__(scope, id)
-        self.function = ServiceFunction(
+        self.function = queue_service_function(
             self,
-            "Function",
             handler=API_HANDLER,
             description="dynaqueue SQS-compatible API",
             timeout=API_FUNCTION_TIMEOUT,
+            table=table,
+            receipt_secret=receipt_secret,
             settings=settings,
-            environment={
-                ENV_STORE: "dynamodb",
-                ENV_TABLE_NAME: table.table_name,
-                ENV_ACCOUNT_ID: cdk.Aws.ACCOUNT_ID,
-                ENV_REGION: cdk.Aws.REGION,
-                ENV_RECEIPT_SECRET_ARN: receipt_secret.secret_arn,
-                ENV_QUEUE_CACHE_SECONDS: str(QUEUE_CACHE_SECONDS),
-                ENV_SHARDS: str(settings.ready_index_shards),
-            },
         )
-        table.grant_queue_data(self.function)
-        receipt_secret.grant_read(self.function)
+        # The API verifies request signatures against the access keys in the table.
+        table.grant_access_key_secrets(self.function)
 
         self.http_api = apigwv2.HttpApi(self, "HttpApi", description="dynaqueue", create_default_stage=False)
         integration = integrations.HttpLambdaIntegration(

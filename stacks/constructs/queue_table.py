@@ -29,6 +29,12 @@ DATA_ACTIONS = (
     "dynamodb:Query",
     "dynamodb:BatchWriteItem",
 )
+# The encryption context `dynaqueue keys create` seals each access-key secret under (with the table key);
+# a mirror of dynaqueue.storage.access_keys_dynamo, checked by tests/infrastructure/test_api_function.py.
+ACCESS_KEY_CONTEXT = "dynaqueue:access-key-id"
+# storage/data_keys_kms.py DATA_KEY_CONTEXT: the context every message data key is made under.
+DATA_KEY_PURPOSE = "dynaqueue:purpose"
+DATA_KEY_PURPOSE_VALUE = "message-data-key"
 # What a caller needs of a customer-managed table key for item reads and writes: no ReEncrypt,
 # no grants, and only through DynamoDB.
 KEY_ACTIONS = ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey")
@@ -77,3 +83,33 @@ class QueueTable(dynamodb.TableV2):
             conditions={"StringEquals": {"kms:ViaService": f"dynamodb.{self.stack.region}.amazonaws.com"}},
         )
         return data.combine(key)
+
+    @property
+    def key(self) -> kms.IKey:
+        """The stack's customer-managed key: the table's, and the one SSE-SQS queues' data keys come from."""
+        return self._key
+
+    def grant_message_data_keys(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Data keys for message envelopes (SSE-SQS and SSE-KMS queues), only under their encryption context.
+
+        SSE-KMS queues name their own keys at run time, so the grant covers the account's keys; the
+        encryption context keeps it to message data keys.
+        """
+        return iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=["kms:GenerateDataKey", "kms:Decrypt"],
+            resource_arns=[
+                self._key.key_arn,
+                f"arn:{self.stack.partition}:kms:{self.stack.region}:{self.stack.account}:key/*",
+            ],
+            conditions={"StringEquals": {f"kms:EncryptionContext:{DATA_KEY_PURPOSE}": DATA_KEY_PURPOSE_VALUE}},
+        )
+
+    def grant_access_key_secrets(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Decrypting the access-key secrets stored in the table, and nothing else sealed with its key."""
+        return iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=["kms:Decrypt"],
+            resource_arns=[self._key.key_arn],
+            conditions={"StringLike": {f"kms:EncryptionContext:{ACCESS_KEY_CONTEXT}": "*"}},
+        )

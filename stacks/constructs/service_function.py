@@ -10,10 +10,11 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from dynaqueue.metric_names import SERVICE_NAME
 from stacks.bundling import lambda_code
 from stacks.settings import StackSettings
 
-SERVICE_NAME = "dynaqueue"
+# Powertools publishes every metric under this namespace with the dimension service=SERVICE_NAME.
 METRICS_NAMESPACE = "DynaQueue"
 
 

@@ -35,10 +35,8 @@ class Synthesis:
     template_path: Path
 
 
-@pytest.fixture(scope="session")
-def synthesis(tmp_path_factory: pytest.TempPathFactory) -> Synthesis:
-    outdir = tmp_path_factory.mktemp("cdk.out")
-    app = cdk.App(context=app_context(), outdir=str(outdir))
+def synthesize(outdir: Path, **context: Any) -> Synthesis:
+    app = cdk.App(context=app_context(**context), outdir=str(outdir))
     stack = build(app)
     assembly = app.synth()
     return Synthesis(
@@ -46,6 +44,43 @@ def synthesis(tmp_path_factory: pytest.TempPathFactory) -> Synthesis:
         outdir=outdir,
         template_path=Path(assembly.get_stack_artifact(stack.artifact_id).template_full_path),
     )
+
+
+@pytest.fixture(scope="session")
+def synthesis(tmp_path_factory: pytest.TempPathFactory) -> Synthesis:
+    return synthesize(tmp_path_factory.mktemp("cdk.out"))
+
+
+# The example queues plus a FIFO pair from context, and every new context key set away from its default.
+DECLARED_CONTEXT = {
+    "exampleQueues": "true",
+    "queues": json.dumps(
+        [
+            {"name": "jobs-dlq.fifo", "retain": True},
+            {
+                "name": "jobs.fifo",
+                "contentBasedDeduplication": True,
+                "deadLetterQueue": "jobs-dlq.fifo",
+                "maxReceiveCount": 3,
+                "attributes": {"DeduplicationScope": "messageGroup"},
+                "tags": {"team": "billing"},
+            },
+        ]
+    ),
+    "oldestMessageAgeAlarmSeconds": "600",
+    "auditLogExpiryDays": "90",
+}
+
+
+@pytest.fixture(scope="session")
+def declared_synthesis(tmp_path_factory: pytest.TempPathFactory) -> Synthesis:
+    """The stack with declared queues and non-default alarm and audit settings."""
+    return synthesize(tmp_path_factory.mktemp("cdk.out"), **DECLARED_CONTEXT)
+
+
+@pytest.fixture(scope="session")
+def declared_resources(declared_synthesis: Synthesis) -> dict[str, dict[str, Any]]:
+    return Template.from_stack(declared_synthesis.stack).to_json()["Resources"]
 
 
 @pytest.fixture(scope="session")

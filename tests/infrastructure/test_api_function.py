@@ -1,4 +1,4 @@
-"""The API function: runtime defaults, an environment the runtime understands, and least-privilege permissions."""
+"""The functions (API, housekeeping): runtime defaults, an environment the runtime understands, least privilege."""
 
 from __future__ import annotations
 
@@ -11,7 +11,10 @@ from aws_cdk.assertions import Match, Template
 
 import dynaqueue.config as config
 import dynaqueue.storage
-from stacks.constructs.queue_table import DATA_ACTIONS
+from dynaqueue.config import ENV_KMS_KEY_ID
+from dynaqueue.storage import access_keys_dynamo
+from dynaqueue.storage.data_keys_kms import DATA_KEY_CONTEXT
+from stacks.constructs.queue_table import ACCESS_KEY_CONTEXT, DATA_ACTIONS, DATA_KEY_PURPOSE, DATA_KEY_PURPOSE_VALUE
 
 FUNCTION = "AWS::Lambda::Function"
 POLICY = "AWS::IAM::Policy"
@@ -19,9 +22,17 @@ POLICY = "AWS::IAM::Policy"
 XRAY_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 
 
+def functions(resources: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Every function's properties by handler."""
+    return {
+        resource["Properties"]["Handler"]: resource["Properties"]
+        for resource in resources.values()
+        if resource["Type"] == FUNCTION
+    }
+
+
 def the_function(resources: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    (function,) = (resource for resource in resources.values() if resource["Type"] == FUNCTION)
-    return function["Properties"]
+    return functions(resources)["dynaqueue.handlers.api.lambda_handler"]
 
 
 def statements(resources: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
@@ -65,12 +76,20 @@ def test_timeout_covers_a_long_poll_and_ends_before_the_http_api_gives_up(
 
 def test_environment_holds_only_names_the_runtime_reads(resources: dict[str, dict[str, Any]]) -> None:
     config_names = {value for name, value in vars(config).items() if name.startswith("ENV_")}
-    environment = the_function(resources)["Environment"]["Variables"]
+    for function in functions(resources).values():
+        environment = function["Environment"]["Variables"]
 
-    unknown = {name for name in environment if name not in config_names and not name.startswith("POWERTOOLS_")}
+        unknown = {name for name in environment if name not in config_names and not name.startswith("POWERTOOLS_")}
 
-    assert unknown == set()
-    assert {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_LOG_LEVEL"} <= set(environment)
+        assert unknown == set()
+        assert {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_LOG_LEVEL"} <= set(environment)
+
+
+def test_every_function_runs_the_service_on_the_same_table_and_key(resources: dict[str, dict[str, Any]]) -> None:
+    environments = [function["Environment"]["Variables"] for function in functions(resources).values()]
+
+    assert len(environments) == 2
+    assert environments[0] == environments[1]
 
 
 def test_environment_points_the_runtime_at_this_stack(resources: dict[str, dict[str, Any]]) -> None:
@@ -108,25 +127,30 @@ def test_no_wildcard_actions(resources: dict[str, dict[str, Any]]) -> None:
 def test_only_xray_has_a_wildcard_resource(resources: dict[str, dict[str, Any]]) -> None:
     wildcard = [statement for statement in statements(resources) if "*" in as_list(statement["Resource"])]
 
-    assert [set(as_list(statement["Action"])) for statement in wildcard] == [XRAY_ACTIONS]
+    # One statement per function role.
+    assert [set(as_list(statement["Action"])) for statement in wildcard] == [XRAY_ACTIONS] * len(functions(resources))
 
 
 def test_table_access_is_item_reads_and_writes_on_the_table_and_its_ready_index(
     resources: dict[str, dict[str, Any]],
 ) -> None:
-    (table_statement,) = [
+    table_statements = [
         statement
         for statement in statements(resources)
         if any(action.startswith("dynamodb:") for action in as_list(statement["Action"]))
     ]
 
-    assert set(table_statement["Action"]) == set(DATA_ACTIONS)
-    resource_texts = [str(resource) for resource in table_statement["Resource"]]
-    assert len(resource_texts) == 2
-    assert any("/index/GSI1" in text for text in resource_texts)
+    assert len(table_statements) == len(functions(resources))
+    for table_statement in table_statements:
+        assert set(table_statement["Action"]) == set(DATA_ACTIONS)
+        resource_texts = [str(resource) for resource in table_statement["Resource"]]
+        assert len(resource_texts) == 2
+        assert any("/index/GSI1" in text for text in resource_texts)
 
 
-def test_key_use_is_limited_to_dynamodb_and_secrets_manager(resources: dict[str, dict[str, Any]]) -> None:
+def test_key_use_is_limited_to_dynamodb_secrets_manager_s3_and_message_data_keys(
+    resources: dict[str, dict[str, Any]],
+) -> None:
     kms_statements = [
         statement
         for statement in statements(resources)
@@ -135,7 +159,58 @@ def test_key_use_is_limited_to_dynamodb_and_secrets_manager(resources: dict[str,
 
     assert kms_statements
     for statement in kms_statements:
-        assert "kms:ViaService" in statement["Condition"]["StringEquals"]
+        conditions = statement["Condition"]
+        via_service = "kms:ViaService" in conditions.get("StringEquals", {})
+        access_key_secrets = conditions.get("StringLike") == {f"kms:EncryptionContext:{ACCESS_KEY_CONTEXT}": "*"}
+        message_data_keys = conditions.get("StringEquals") == {
+            f"kms:EncryptionContext:{DATA_KEY_PURPOSE}": DATA_KEY_PURPOSE_VALUE
+        }
+        assert (
+            via_service
+            or (access_key_secrets and statement["Action"] == "kms:Decrypt")
+            or (message_data_keys and set(statement["Action"]) == {"kms:GenerateDataKey", "kms:Decrypt"})
+        )
+
+
+def test_every_service_function_gets_message_data_keys_and_the_deployment_key(
+    resources: dict[str, dict[str, Any]],
+) -> None:
+    granted_roles = [
+        role
+        for policy in resources.values()
+        if policy["Type"] == POLICY
+        and any(
+            f"kms:EncryptionContext:{DATA_KEY_PURPOSE}" in str(statement.get("Condition"))
+            for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        )
+        for role in policy["Properties"]["Roles"]
+    ]
+    environments = [function["Environment"]["Variables"] for function in functions(resources).values()]
+
+    assert len(granted_roles) == len(functions(resources))
+    assert all(ENV_KMS_KEY_ID in environment for environment in environments)
+
+
+def test_message_data_key_context_mirrors_the_store() -> None:
+    assert {DATA_KEY_PURPOSE: DATA_KEY_PURPOSE_VALUE} == DATA_KEY_CONTEXT
+
+
+def test_only_the_api_function_may_decrypt_access_key_secrets(resources: dict[str, dict[str, Any]]) -> None:
+    decrypting_roles = [
+        policy["Properties"]["Roles"]
+        for policy in resources.values()
+        if policy["Type"] == POLICY
+        and any(
+            "kms:EncryptionContext:" + ACCESS_KEY_CONTEXT in str(statement.get("Condition"))
+            for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        )
+    ]
+
+    assert [[role["Ref"].split("Role")[0] for role in roles] for roles in decrypting_roles] == [["ApiFunction"]]
+
+
+def test_access_key_encryption_context_mirrors_the_store() -> None:
+    assert ACCESS_KEY_CONTEXT == access_keys_dynamo.ENCRYPTION_CONTEXT_KEY
 
 
 def test_function_may_read_the_receipt_secret(template: Template) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from aws_cdk.assertions import Match, Template
 
-from stacks.queue_service_stack import ENDPOINT_OUTPUT
+from stacks.queue_service_stack import AUDIT_BUCKET_OUTPUT, DATA_KEY_OUTPUT, ENDPOINT_OUTPUT, TABLE_OUTPUT
 
 
 def test_sqs_routes_reach_the_api_function(template: Template) -> None:
@@ -24,11 +24,18 @@ def test_sqs_routes_reach_the_api_function(template: Template) -> None:
     )
 
 
-def test_api_gateway_may_invoke_the_function_on_each_route(template: Template) -> None:
-    template.resource_count_is("AWS::Lambda::Permission", 3)
-    template.has_resource_properties(
-        "AWS::Lambda::Permission", {"Action": "lambda:InvokeFunction", "Principal": "apigateway.amazonaws.com"}
-    )
+def test_api_gateway_may_invoke_the_function_on_each_route(resources: dict[str, dict[str, Any]]) -> None:
+    permissions = [
+        resource["Properties"]
+        for resource in resources.values()
+        if resource["Type"] == "AWS::Lambda::Permission"
+        and resource["Properties"]["Principal"] == "apigateway.amazonaws.com"
+    ]
+
+    assert len(permissions) == 3
+    for permission in permissions:
+        assert permission["Action"] == "lambda:InvokeFunction"
+        assert permission["FunctionName"]["Fn::GetAtt"][0].startswith("ApiFunction")
 
 
 def test_default_stage_deploys_itself_throttles_and_logs_json(
@@ -56,3 +63,9 @@ def test_endpoint_url_output_has_a_stable_name(template: Template) -> None:
     template.has_output(
         ENDPOINT_OUTPUT, {"Value": {"Fn::GetAtt": [Match.string_like_regexp("^ApiHttpApi"), "ApiEndpoint"]}}
     )
+
+
+def test_outputs_name_the_table_the_key_and_the_audit_bucket(template: Template) -> None:
+    template.has_output(TABLE_OUTPUT, {"Value": {"Ref": Match.string_like_regexp("^QueueTable")}})
+    template.has_output(DATA_KEY_OUTPUT, {"Value": {"Fn::GetAtt": [Match.string_like_regexp("^DataKey"), "Arn"]}})
+    template.has_output(AUDIT_BUCKET_OUTPUT, {"Value": {"Ref": Match.string_like_regexp("^AuditLogBucket")}})

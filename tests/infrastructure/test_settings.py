@@ -26,6 +26,13 @@ def test_prod_retains_data_and_keeps_logs_longer() -> None:
     assert settings.is_production
     assert settings.removal_policy == cdk.RemovalPolicy.RETAIN
     assert settings.log_retention == cdk.aws_logs.RetentionDays.THREE_MONTHS
+    assert (settings_from().audit_log_expiry_days, settings.audit_log_expiry_days) == (30, 365)
+
+
+def test_alarm_threshold_and_audit_expiry_come_from_context() -> None:
+    settings = settings_from(oldestMessageAgeAlarmSeconds="900", auditLogExpiryDays="7")
+
+    assert (settings.oldest_message_age_alarm_seconds, settings.audit_log_expiry_days) == (900, 7)
 
 
 def test_command_line_context_strings_override_the_preset() -> None:
@@ -47,6 +54,8 @@ def test_command_line_context_strings_override_the_preset() -> None:
         {"throttleBurstLimit": "many"},
         {"readyIndexShards": "257"},
         {"logLevel": "CHATTY"},
+        {"oldestMessageAgeAlarmSeconds": "59"},
+        {"auditLogExpiryDays": "0"},
     ],
 )
 def test_malformed_context_fails_synthesis(context: dict[str, str]) -> None:
