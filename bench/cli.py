@@ -12,16 +12,18 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
+from bench.cold_start import SAMPLES, measure_cold_start
 from bench.depth import FULL_SAMPLES, QUICK_SAMPLES, depths, measure_depth
 from bench.localstack_venv import Unavailable
 from bench.machine import describe_machine
 from bench.peers import PEERS, running_peer
 from bench.plot import plot_throughput
-from bench.report import RunReport, render
+from bench.report import RunReport, render, render_cold_start
 from bench.scenarios import Scenario, scenarios
 from bench.workload import ScenarioResult, run_scenario
 
 DEFAULT_OUT = Path("docs/benchmarks.md")
+COLD_START_OUT = Path("docs/cold-start.md")
 CACHE_DIR = Path(".bench")
 
 
@@ -40,7 +42,24 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"the Markdown report (default {DEFAULT_OUT})")
     run.add_argument("--no-depth", action="store_true", help="skip the embedded store's queue-depth check")
     run.set_defaults(run=_run)
+    cold = commands.add_parser("coldstart", help="measure the API handler's cold start from the bundled asset")
+    cold.add_argument("--samples", type=int, default=SAMPLES, help=f"fresh interpreters to time (default {SAMPLES})")
+    cold.add_argument(
+        "--out", type=Path, default=COLD_START_OUT, help=f"the Markdown report (default {COLD_START_OUT})"
+    )
+    cold.set_defaults(run=_cold_start)
     return parser
+
+
+def _cold_start(args: argparse.Namespace, arguments: list[str]) -> int:
+    CACHE_DIR.mkdir(parents=True, exist_ok=True)
+    _say("building the asset and timing fresh interpreters")
+    measured = measure_cold_start(CACHE_DIR, samples=args.samples)
+    command = " ".join(["python -m bench", *arguments])
+    started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    args.out.write_text(render_cold_start(measured, command=command, started_utc=started, machine=describe_machine()))
+    _say(f"import {measured.import_ms:.0f} ms + first request {measured.first_request_ms:.0f} ms; wrote {args.out}")
+    return 0
 
 
 def _run(args: argparse.Namespace, arguments: list[str]) -> int:

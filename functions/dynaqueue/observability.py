@@ -1,22 +1,20 @@
-"""Logging, tracing and metrics: the Powertools singletons and the names of the metrics we emit."""
+"""Logging and metrics: the Powertools singletons and the names of the metrics we emit.
+
+Tracing is Lambda's active X-Ray tracing of each invocation, without the X-Ray SDK in the function:
+importing the SDK creates an X-Ray client and costs about 0.4 s of every cold start (see
+docs/cold-start.md), more than the per-call DynamoDB subsegments it would add are worth.
+"""
 
 from __future__ import annotations
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 
-SERVICE_NAME = "dynaqueue"
+from dynaqueue.metric_names import SERVICE_NAME
 
 logger = Logger(service=SERVICE_NAME)
-tracer = Tracer(service=SERVICE_NAME)
 metrics = Metrics(service=SERVICE_NAME)
-
-MESSAGES_SENT = "MessagesSent"
-MESSAGES_RECEIVED = "MessagesReceived"
-EMPTY_RECEIVES = "EmptyReceives"
-CLIENT_ERRORS = "ClientErrors"
-SERVER_ERRORS = "ServerErrors"
 
 
 def count(name: str, value: int = 1) -> None:

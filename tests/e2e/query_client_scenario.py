@@ -1,4 +1,8 @@
-"""What an SDK still speaking AWS Query sees of a server: `python query_client_scenario.py ENDPOINT_URL QUEUE`."""
+"""Every action's success and errors as an SDK sees them: `python query_client_scenario.py ENDPOINT_URL QUEUE`.
+
+Run by an old boto3 that still speaks AWS Query and by the current one (AWS JSON 1.0), so both protocols
+are held to the same observations.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +24,20 @@ ATTRIBUTES = {
 }
 BOGUS_RECEIPT_HANDLE = "not-a-receipt-handle"
 RECEIVE_ATTEMPTS = 5
+PARTNER_ACCOUNT = "111111111111"
+# One more than the ten entries a batch may hold.
+OVERFULL_BATCH = 11
+# One more than the seven actions a permission may grant.
+EIGHT_ACTIONS = [
+    "SendMessage",
+    "ReceiveMessage",
+    "DeleteMessage",
+    "ChangeMessageVisibility",
+    "GetQueueAttributes",
+    "GetQueueUrl",
+    "PurgeQueue",
+    "ListQueueTags",
+]
 
 
 def md5_of_body(body: str) -> str:
@@ -71,8 +89,69 @@ def batch_outcome(response: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def policy_labels(sqs: Any, url: str) -> list[str]:
+    policy = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"]).get("Attributes", {}).get("Policy")
+    return [statement["Sid"] for statement in json.loads(policy)["Statement"]] if policy else []
+
+
+def errors_of_every_action(sqs: Any, url: str, name: str) -> dict[str, dict[str, Any]]:
+    """At least one failing call per action, keyed `Action` (or `Action.case` for more), on a live queue `url`."""
+    missing_url = f"{url}-missing"
+    sqs.add_permission(QueueUrl=url, Label="taken", AWSAccountIds=[PARTNER_ACCOUNT], Actions=["SendMessage"])
+    overfull = [{"Id": f"e{index}", "ReceiptHandle": BOGUS_RECEIPT_HANDLE} for index in range(OVERFULL_BATCH)]
+    errors = {
+        "CreateQueue": error_of(sqs.create_queue, QueueName=name, Attributes={"VisibilityTimeout": "5"}),
+        "CreateQueue.bad_name": error_of(sqs.create_queue, QueueName="has space"),
+        "GetQueueUrl": error_of(sqs.get_queue_url, QueueName=f"{name}-missing"),
+        "ListQueues": error_of(sqs.list_queues, MaxResults=1001),
+        "DeleteQueue": error_of(sqs.delete_queue, QueueUrl=missing_url),
+        "GetQueueAttributes": error_of(sqs.get_queue_attributes, QueueUrl=url, AttributeNames=["Foobar"]),
+        "SetQueueAttributes": error_of(
+            sqs.set_queue_attributes, QueueUrl=url, Attributes={"VisibilityTimeout": "43201"}
+        ),
+        "TagQueue": error_of(sqs.tag_queue, QueueUrl=url, Tags={}),
+        "UntagQueue": error_of(sqs.untag_queue, QueueUrl=missing_url, TagKeys=["team"]),
+        "ListQueueTags": error_of(sqs.list_queue_tags, QueueUrl=missing_url),
+        "AddPermission": error_of(
+            sqs.add_permission, QueueUrl=url, Label="taken", AWSAccountIds=[PARTNER_ACCOUNT], Actions=["SendMessage"]
+        ),
+        "AddPermission.too_many_actions": error_of(
+            sqs.add_permission, QueueUrl=url, Label="wide", AWSAccountIds=[PARTNER_ACCOUNT], Actions=EIGHT_ACTIONS
+        ),
+        "RemovePermission": error_of(sqs.remove_permission, QueueUrl=url, Label="unknown"),
+        "ListDeadLetterSourceQueues": error_of(sqs.list_dead_letter_source_queues, QueueUrl=missing_url),
+        "ListDeadLetterSourceQueues.bad_max_results": error_of(
+            sqs.list_dead_letter_source_queues, QueueUrl=url, MaxResults=0
+        ),
+        "SendMessage": error_of(sqs.send_message, QueueUrl=url, MessageBody="bell \x07"),
+        "SendMessage.missing_queue": error_of(sqs.send_message, QueueUrl=missing_url, MessageBody="x"),
+        "SendMessageBatch": error_of(sqs.send_message_batch, QueueUrl=url, Entries=[]),
+        "SendMessageBatch.bad_id": error_of(
+            sqs.send_message_batch, QueueUrl=url, Entries=[{"Id": "not valid!", "MessageBody": "x"}]
+        ),
+        "ReceiveMessage": error_of(sqs.receive_message, QueueUrl=url, MaxNumberOfMessages=11),
+        "DeleteMessage": error_of(sqs.delete_message, QueueUrl=url, ReceiptHandle=BOGUS_RECEIPT_HANDLE),
+        "DeleteMessageBatch": error_of(
+            sqs.delete_message_batch,
+            QueueUrl=url,
+            Entries=[{"Id": "twice", "ReceiptHandle": BOGUS_RECEIPT_HANDLE}] * 2,
+        ),
+        "ChangeMessageVisibility": error_of(
+            sqs.change_message_visibility, QueueUrl=url, ReceiptHandle=BOGUS_RECEIPT_HANDLE, VisibilityTimeout=10
+        ),
+        "ChangeMessageVisibilityBatch.empty": error_of(sqs.change_message_visibility_batch, QueueUrl=url, Entries=[]),
+        "ChangeMessageVisibilityBatch": error_of(
+            sqs.change_message_visibility_batch,
+            QueueUrl=url,
+            Entries=[{**entry, "VisibilityTimeout": 10} for entry in overfull],
+        ),
+    }
+    sqs.remove_permission(QueueUrl=url, Label="taken")
+    return errors
+
+
 def scenario(endpoint_url: str, name: str) -> dict[str, Any]:
-    """Every action once, through an old boto3 in a virtual environment of its own (so nothing of the project).
+    """Every action once, through the boto3 of the interpreter running this file (so nothing of the project).
 
     Digests are checked here, as SDKs check them; what was seen is returned for the test to assert on.
     """
@@ -84,7 +163,7 @@ def scenario(endpoint_url: str, name: str) -> dict[str, Any]:
         aws_secret_access_key="testing",
         config=Config(retries={"max_attempts": 1}, read_timeout=30),
     )
-    seen: dict[str, Any] = {"protocol": sqs.meta.service_model.protocol}
+    seen: dict[str, Any] = {"protocol": sqs.meta.service_model.protocol, "boto3": boto3.__version__}
 
     url = sqs.create_queue(QueueName=name, Attributes={"VisibilityTimeout": "30"}, tags={"team": "query"})["QueueUrl"]
     seen["queue_url"] = url
@@ -147,19 +226,26 @@ def scenario(endpoint_url: str, name: str) -> dict[str, Any]:
     sqs.untag_queue(QueueUrl=url, TagKeys=["team", "env"])
     seen["tags_after_untagging"] = sqs.list_queue_tags(QueueUrl=url).get("Tags", {})
 
+    sqs.add_permission(QueueUrl=url, Label="partners", AWSAccountIds=[PARTNER_ACCOUNT], Actions=["SendMessage"])
+    seen["labels_after_adding"] = policy_labels(sqs, url)
+    sqs.remove_permission(QueueUrl=url, Label="partners")
+    seen["labels_after_removing"] = policy_labels(sqs, url)
+
+    dead_letter_url = sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
+    dead_letter_arn = sqs.get_queue_attributes(QueueUrl=dead_letter_url, AttributeNames=["QueueArn"])["Attributes"]
+    redrive = json.dumps({"deadLetterTargetArn": dead_letter_arn["QueueArn"], "maxReceiveCount": 5})
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"RedrivePolicy": redrive})
+    seen["dead_letter_sources"] = sqs.list_dead_letter_source_queues(QueueUrl=dead_letter_url)["queueUrls"]
+    sqs.delete_queue(QueueUrl=dead_letter_url)
+
     sqs.send_message(QueueUrl=url, MessageBody="to be purged")
     sqs.purge_queue(QueueUrl=url)
-    seen["purge_again"] = error_of(sqs.purge_queue, QueueUrl=url)
+    seen["errors"] = errors_of_every_action(sqs, url, name)
+    seen["errors"]["PurgeQueue"] = error_of(sqs.purge_queue, QueueUrl=url)
 
-    seen["errors"] = {
-        "missing_queue": error_of(sqs.get_queue_url, QueueName=f"{name}-missing"),
-        "too_many_messages": error_of(sqs.receive_message, QueueUrl=url, MaxNumberOfMessages=11),
-        "empty_batch": error_of(sqs.send_message_batch, QueueUrl=url, Entries=[]),
-        "bogus_receipt": error_of(sqs.delete_message, QueueUrl=url, ReceiptHandle=BOGUS_RECEIPT_HANDLE),
-        "conflicting_create": error_of(sqs.create_queue, QueueName=name, Attributes={"VisibilityTimeout": "5"}),
-    }
     sqs.delete_queue(QueueUrl=url)
-    seen["after_delete"] = error_of(sqs.get_queue_url, QueueName=name)
+    seen["errors"]["GetQueueUrl.deleted"] = error_of(sqs.get_queue_url, QueueName=name)
+    seen["errors"]["CreateQueue.deleted_recently"] = error_of(sqs.create_queue, QueueName=name)
     return seen
 
 

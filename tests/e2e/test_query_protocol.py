@@ -1,152 +1,26 @@
-"""The AWS Query protocol end to end: an old, Query-speaking boto3 and raw HTTP against `dynaqueue serve`."""
+"""The AWS Query protocol end to end over raw HTTP: form posts and GETs against `dynaqueue serve`.
+
+What an SDK speaking Query sees of every action is in `test_action_errors.py`; here is what an SDK cannot send.
+"""
 
 from __future__ import annotations
 
 import hashlib
-import json
-import os
-import subprocess
 import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import pytest
 
-from tests.e2e.client_environments import python_environment
 from tests.e2e.conftest import ServerProcess, unique_queue_name
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-# Made once and reused across runs; gitignored.
-QUERY_CLIENT_VENV = REPO_ROOT / ".venv-query-client"
-# botocore spoke Query to SQS up to 1.34.89 (JSON from 1.34.90); dependencies pinned so the client never drifts.
-QUERY_CLIENT_REQUIREMENTS = (
-    "boto3==1.34.50",
-    "botocore==1.34.50",
-    "jmespath==1.1.0",
-    "python-dateutil==2.9.0.post0",
-    "s3transfer==0.10.4",
-    "six==1.17.0",
-    "urllib3==2.0.7",
-)
-SCENARIO = Path(__file__).with_name("query_client_scenario.py")
-SCENARIO_TIMEOUT_SECONDS = 120
 HTTP_TIMEOUT_SECONDS = 30
 NS = "{http://queue.amazonaws.com/doc/2012-11-05/}"
 BODY = 'raw "quotes" & <tags>\r\nand a carriage return\r'
-
-
-@pytest.fixture(scope="session")
-def query_client_python() -> Path:
-    """The interpreter of a virtual environment holding the Query-era boto3."""
-    return python_environment(QUERY_CLIENT_VENV, QUERY_CLIENT_REQUIREMENTS)
-
-
-def run_scenario(python: Path, server: ServerProcess, name: str) -> dict[str, Any]:
-    completed = subprocess.run(
-        [str(python), str(SCENARIO), server.endpoint_url, name],
-        capture_output=True,
-        text=True,
-        timeout=SCENARIO_TIMEOUT_SECONDS,
-        # Nothing that would point the old interpreter at the project's own packages.
-        env={name: value for name, value in os.environ.items() if not name.startswith("PYTHON")},
-    )
-    assert completed.returncode == 0, f"{completed.stderr}\n--- server log ---\n{server.output()}"
-    return json.loads(completed.stdout)
-
-
-def error(exception: str, code: str, status: int, message: str | None = None) -> dict[str, Any]:
-    expected: dict[str, Any] = {"exception": exception, "code": code, "type": "Sender", "status": status}
-    return expected if message is None else {**expected, "message": message}
-
-
-def without_message(observed: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in observed.items() if key != "message"}
-
-
-@pytest.mark.compatibility(
-    client="boto3 1.34.50",
-    protocol="query",
-    actions=[
-        "CreateQueue",
-        "GetQueueUrl",
-        "ListQueues",
-        "SendMessage",
-        "ReceiveMessage",
-        "ChangeMessageVisibility",
-        "DeleteMessage",
-        "SendMessageBatch",
-        "ChangeMessageVisibilityBatch",
-        "DeleteMessageBatch",
-        "SetQueueAttributes",
-        "GetQueueAttributes",
-        "TagQueue",
-        "ListQueueTags",
-        "UntagQueue",
-        "PurgeQueue",
-        "DeleteQueue",
-    ],
-)
-def test_an_sdk_speaking_query_runs_every_action_against_the_server(
-    query_client_python: Path, server: ServerProcess
-) -> None:
-    name = unique_queue_name("query")
-
-    seen = run_scenario(query_client_python, server, name)
-
-    assert seen["protocol"] == "query"
-    url = seen["queue_url"]
-    assert url == f"{server.endpoint_url}/000000000000/{name}"
-    assert seen["get_queue_url"] == url
-    assert seen["listed"] == [url]
-
-    assert seen["send_digests_match"] == [True, True]
-    assert seen["received_count"] == 1
-    assert seen["received_body"] == 'say "hi" & <bye>\r\nsecond line\rend'
-    assert seen["body_round_trips"] and seen["attributes_round_trip"]
-    assert seen["receive_digests_match"] == [True, True]
-    assert {"SenderId", "SentTimestamp", "ApproximateReceiveCount", "ApproximateFirstReceiveTimestamp"} <= set(
-        seen["system_attributes"]
-    )
-    assert seen["receive_count"] == "1"
-
-    assert seen["send_batch"] == {
-        "successful": ["attributed", "plain"],
-        "failed": [["invalid", "InvalidMessageContents", True]],
-    }
-    assert seen["send_batch_digests_match"] == [True, True]
-    for settled in ("change_visibility_batch", "delete_batch"):
-        assert seen[settled] == {"successful": ["m0", "m1"], "failed": [["bogus", "ReceiptHandleIsInvalid", True]]}
-
-    assert seen["attributes"] == {"VisibilityTimeout": "45", "DelaySeconds": "0"}
-    assert {"QueueArn", "ApproximateNumberOfMessages", "CreatedTimestamp"} <= set(seen["all_attribute_names"])
-    assert seen["tags_after_tagging"] == {"team": "query", "env": "test"}
-    assert seen["tags_after_untagging"] == {}
-
-    assert without_message(seen["purge_again"]) == error(
-        "PurgeQueueInProgress", "AWS.SimpleQueueService.PurgeQueueInProgress", 403
-    )
-    errors = seen["errors"]
-    assert errors["missing_queue"] == error(
-        "QueueDoesNotExist",
-        "AWS.SimpleQueueService.NonExistentQueue",
-        400,
-        "The specified queue does not exist for this wsdl version.",
-    )
-    assert without_message(errors["too_many_messages"]) == error("ClientError", "InvalidParameterValue", 400)
-    assert without_message(errors["empty_batch"]) == error(
-        "EmptyBatchRequest", "AWS.SimpleQueueService.EmptyBatchRequest", 400
-    )
-    assert without_message(errors["bogus_receipt"]) == error("ReceiptHandleIsInvalid", "ReceiptHandleIsInvalid", 404)
-    assert without_message(errors["conflicting_create"]) == error("QueueNameExists", "QueueAlreadyExists", 400)
-    assert without_message(seen["after_delete"]) == error(
-        "QueueDoesNotExist", "AWS.SimpleQueueService.NonExistentQueue", 400
-    )
-
-
-# --- raw HTTP --------------------------------------------------------------------------------
+# Stands for the URL of a live queue in the parameters below.
+LIVE_QUEUE = "<live queue>"
 
 
 def http(
@@ -232,3 +106,82 @@ def test_invalid_actions_are_refused_in_the_query_error_envelope(
         message,
     )
     assert find(body, "RequestId")
+
+
+def query_error_case(action: str, parameters: dict[str, str], code: str, message: str) -> Any:
+    """One request an SDK would refuse to send, tagged as an error case of its action."""
+    return pytest.param(
+        action,
+        parameters,
+        code,
+        message,
+        id=action,
+        marks=pytest.mark.compatibility(client="raw HTTP", protocol="query", errors=[action]),
+    )
+
+
+def missing(action: str, parameters: dict[str, str], parameter: str) -> Any:
+    return query_error_case(
+        action, parameters, "MissingParameter", f"The request must contain the parameter {parameter}."
+    )
+
+
+def not_an_integer(action: str, parameters: dict[str, str], parameter: str) -> Any:
+    return query_error_case(
+        action,
+        {**parameters, parameter: "ten"},
+        "InvalidParameterValue",
+        f"Value for parameter {parameter} is invalid. Reason: Must be an integer.",
+    )
+
+
+ON_QUEUE = {"QueueUrl": LIVE_QUEUE}
+
+
+@pytest.mark.parametrize(
+    ("action", "parameters", "code", "message"),
+    [
+        # Lists and maps absent altogether: SQS names the first member it expected (spec §1.4.6).
+        missing("AddPermission", {**ON_QUEUE, "Label": "l", "AWSAccountId.1": "111111111111"}, "ActionName.1"),
+        missing("ChangeMessageVisibility", {**ON_QUEUE, "ReceiptHandle": "h"}, "VisibilityTimeout"),
+        missing("ChangeMessageVisibilityBatch", ON_QUEUE, "ChangeMessageVisibilityBatchRequestEntry.1.Id"),
+        missing("CreateQueue", {}, "QueueName"),
+        missing("DeleteMessage", ON_QUEUE, "ReceiptHandle"),
+        missing("DeleteMessageBatch", ON_QUEUE, "DeleteMessageBatchRequestEntry.1.Id"),
+        missing("DeleteQueue", {}, "QueueUrl"),
+        missing("GetQueueAttributes", {}, "QueueUrl"),
+        missing("GetQueueUrl", {}, "QueueName"),
+        missing("ListDeadLetterSourceQueues", {}, "QueueUrl"),
+        missing("ListQueueTags", {}, "QueueUrl"),
+        not_an_integer("ListQueues", {}, "MaxResults"),
+        missing("PurgeQueue", {}, "QueueUrl"),
+        not_an_integer("ReceiveMessage", ON_QUEUE, "MaxNumberOfMessages"),
+        missing("RemovePermission", ON_QUEUE, "Label"),
+        missing("SendMessage", ON_QUEUE, "MessageBody"),
+        missing("SendMessageBatch", ON_QUEUE, "SendMessageBatchRequestEntry.1.Id"),
+        missing("SetQueueAttributes", ON_QUEUE, "Attribute.1.Name"),
+        missing("TagQueue", ON_QUEUE, "Tag.1.Key"),
+        missing("UntagQueue", ON_QUEUE, "TagKey.1"),
+    ],
+)
+def test_a_malformed_request_of_every_action_is_refused_in_the_query_error_envelope(
+    server: ServerProcess, queue_path: str, action: str, parameters: dict[str, str], code: str, message: str
+) -> None:
+    live_queue = f"{server.endpoint_url}{queue_path}"
+    form = {"Action": action, "Version": "2012-11-05"}
+    form |= {name: live_queue if value == LIVE_QUEUE else value for name, value in parameters.items()}
+
+    status, headers, body = http(server, "POST", "/", form=form)
+
+    assert status == 400
+    assert headers["Content-Type"] == "text/xml"
+    envelope = ET.fromstring(body)
+    assert envelope.tag == f"{NS}ErrorResponse"
+    assert (find(body, "Error/Type"), find(body, "Error/Code"), find(body, "Error/Message")) == (
+        "Sender",
+        code,
+        message,
+    )
+    # SQS's envelope: an empty Detail, and the RequestId beside Error rather than in ResponseMetadata.
+    assert find(body, "Error/Detail") == ""
+    assert find(body, "RequestId") == headers["x-amzn-RequestId"]

@@ -15,6 +15,7 @@ from dynaqueue import config, wiring
 from dynaqueue.handlers.api import lambda_handler
 from dynaqueue.local.gateway import LocalLambdaContext
 from dynaqueue.storage.dynamo import DynamoStore
+from dynaqueue.storage.encryption import EncryptingStore
 
 ACCOUNT_ID = "123456789012"
 HOST = "abc123.execute-api.us-east-1.amazonaws.com"
@@ -34,6 +35,7 @@ def deployed(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
             config.ENV_ACCOUNT_ID: ACCOUNT_ID,
             config.ENV_REGION: "us-east-1",
             config.ENV_RECEIPT_SECRET_ARN: secret_arn,
+            config.ENV_KMS_KEY_ID: boto3.client("kms", region_name="us-east-1").create_key()["KeyMetadata"]["Arn"],
         }
         for name, value in environment.items():
             monkeypatch.setenv(name, value)
@@ -74,7 +76,8 @@ def test_a_message_goes_through_the_deployed_handler_and_back(deployed: None):
     assert [(message["MessageId"], message["Body"]) for message in received["Messages"]] == [
         (sent["MessageId"], "hello")
     ]
-    assert isinstance(wiring.get_service().store, DynamoStore)
+    store = wiring.get_service().store
+    assert isinstance(store, EncryptingStore) and isinstance(store.inner, DynamoStore)
 
 
 def test_an_unknown_queue_is_answered_in_sqs_shape(deployed: None):

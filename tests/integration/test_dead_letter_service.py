@@ -3,38 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
 from dynaqueue.domain import errors
 from dynaqueue.domain.model import MessageAttributeValue, ReceivedMessage, ReceiveRequest, SendRequest
 from dynaqueue.domain.service import QueueService
-from dynaqueue.storage.embedded import EmbeddedStore
 from tests.fakes import FakeClock
+from tests.integration.conftest import ACCOUNT
 
-SECRET = b"0123456789abcdef0123456789abcdef"
-ACCOUNT = "123456789012"
 ATTRIBUTES = {"colour": MessageAttributeValue("String", string_value="blue")}
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def store(tmp_path: Path, clock: FakeClock) -> Iterator[EmbeddedStore]:
-    embedded = EmbeddedStore(tmp_path / "service.db", clock=clock)
-    yield embedded
-    embedded.close()
-
-
-@pytest.fixture
-def service(store: EmbeddedStore, clock: FakeClock) -> QueueService:
-    return QueueService(store, clock=clock, account_id=ACCOUNT, region="us-east-1", receipt_secret=SECRET)
 
 
 def arn(name: str) -> str:

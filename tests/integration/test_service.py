@@ -21,25 +21,7 @@ from dynaqueue.domain.model import (
 from dynaqueue.domain.service import QueueService
 from dynaqueue.storage.embedded import EmbeddedStore
 from tests.fakes import FakeClock
-
-SECRET = b"0123456789abcdef0123456789abcdef"
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def store(tmp_path: Path, clock: FakeClock) -> Iterator[EmbeddedStore]:
-    embedded = EmbeddedStore(tmp_path / "service.db", clock=clock)
-    yield embedded
-    embedded.close()
-
-
-@pytest.fixture
-def service(store: EmbeddedStore, clock: FakeClock) -> QueueService:
-    return QueueService(store, clock=clock, account_id="123456789012", region="us-east-1", receipt_secret=SECRET)
+from tests.integration.conftest import SECRET
 
 
 def receive_one(service: QueueService, queue: str, **kwargs: object):

@@ -14,6 +14,7 @@ from dynaqueue.domain.model import (
     SendRequest,
     SendResult,
 )
+from dynaqueue.domain.move_tasks import MoveTaskView
 
 ACCOUNT_ID = "123456789012"
 
@@ -98,3 +99,12 @@ class FakeQueueService:
 
     def change_message_visibility_batch(self, name: str, entries: Sequence[ReceiptBatchEntry]) -> BatchResult[None]:
         return self._answer("change_message_visibility_batch", name, entries, default=BatchResult([], []))
+
+    def start_message_move_task(self, source_arn: str, destination_arn: str | None, max_per_second: int | None) -> str:
+        return self._answer("start_message_move_task", source_arn, destination_arn, max_per_second, default="handle-1")
+
+    def cancel_message_move_task(self, task_handle: str) -> int:
+        return self._answer("cancel_message_move_task", task_handle, default=0)
+
+    def list_message_move_tasks(self, source_arn: str, max_results: int | None) -> list[MoveTaskView]:
+        return self._answer("list_message_move_tasks", source_arn, max_results, default=[])

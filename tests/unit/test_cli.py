@@ -55,3 +55,14 @@ def test_bad_configuration_is_reported_before_serving(monkeypatch: pytest.Monkey
 
     assert main(["serve"]) == 2
     assert "DYNAQUEUE_ACCOUNT_ID" in capsys.readouterr().err
+
+
+def test_the_housekeeping_interval_defaults_to_a_second_and_can_be_set_or_turned_off():
+    assert settings_for(["serve"])[0].housekeeping_interval == 1.0
+    assert settings_for(["serve", "--housekeeping-interval", "0.25"])[0].housekeeping_interval == 0.25
+    assert settings_for(["serve"], {"DYNAQUEUE_HOUSEKEEPING_INTERVAL": "0"})[0].housekeeping_interval == 0.0
+
+
+def test_a_bad_housekeeping_interval_is_reported_before_serving(capsys):
+    assert main(["serve", "--housekeeping-interval", "soon"]) == 2
+    assert "DYNAQUEUE_HOUSEKEEPING_INTERVAL" in capsys.readouterr().err

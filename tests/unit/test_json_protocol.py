@@ -303,7 +303,7 @@ def test_errors_keep_the_status_sqs_gives_them():
     )
 
 
-@pytest.mark.parametrize("action", ["NoSuchAction", "ListMessageMoveTasks", "StartMessageMoveTask"])
+@pytest.mark.parametrize("action", ["NoSuchAction", "ListMessageMoveTask", "startMessageMoveTask"])
 def test_an_unknown_action_is_an_unknown_operation(action: str):
     outcome = call(FakeQueueService(), action, {})
 

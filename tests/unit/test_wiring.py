@@ -11,6 +11,7 @@ from dynaqueue import wiring
 from dynaqueue.config import ConfigurationError, Settings
 from dynaqueue.domain.service import QueueService
 from dynaqueue.storage.embedded import EmbeddedStore
+from dynaqueue.storage.encryption import EncryptingStore
 
 
 def test_a_receipt_key_is_generated_once_owner_only_and_reused(tmp_path: Path):
@@ -45,7 +46,7 @@ def test_dynamodb_needs_a_configured_receipt_secret_so_every_instance_signs_alik
 def test_the_embedded_store_lives_in_the_data_directory(tmp_path: Path):
     store = wiring.open_store(Settings(data_dir=str(tmp_path / "data")))
     try:
-        assert isinstance(store, EmbeddedStore)
+        assert isinstance(store, EncryptingStore) and isinstance(store.inner, EmbeddedStore)
         assert (tmp_path / "data" / wiring.EMBEDDED_DATABASE_FILE).exists()
     finally:
         store.close()

@@ -6,12 +6,19 @@ import argparse
 import os
 import sys
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
+from dynaqueue.cli import keys
 from dynaqueue.config import (
+    ENV_AUDIT_LOG,
+    ENV_AUTH,
     ENV_DATA_DIR,
     ENV_DYNAMODB_ENDPOINT,
+    ENV_HOUSEKEEPING_INTERVAL,
     ENV_STORE,
     ENV_TABLE_NAME,
+    ENV_TLS_CERT,
+    ENV_TLS_KEY,
     STORES,
     ConfigurationError,
     Settings,
@@ -20,6 +27,8 @@ from dynaqueue.config import (
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 9324
 DEFAULT_TABLE_NAME = "dynaqueue"
+DEFAULT_DATA_DIR = ".dynaqueue"
+AUDIT_LOG_FILE = "audit.jsonl"
 
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
@@ -49,17 +58,39 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--dynamodb-endpoint", help="DynamoDB endpoint URL for --store dynamodb")
     serve.add_argument("--table-name", help=f"DynamoDB table (default {DEFAULT_TABLE_NAME})")
+    serve.add_argument(
+        "--housekeeping-interval",
+        metavar="SECONDS",
+        help="seconds between housekeeping runs: message-move tasks, dead-letter moves, expiry "
+        f"(default ${ENV_HOUSEKEEPING_INTERVAL} or 1; 0 turns housekeeping off)",
+    )
+    serve.add_argument(
+        "--auth",
+        action="store_true",
+        help="verify SigV4 signatures against the keys of `dynaqueue keys` and enforce queue policies, "
+        "as the deployed service does (default: any credentials accepted)",
+    )
+    serve.add_argument("--tls-cert", metavar="PEM", help="certificate chain to serve HTTPS with (needs --tls-key)")
+    serve.add_argument("--tls-key", metavar="PEM", help="private key of --tls-cert")
+    serve.add_argument("--audit-log", metavar="FILE", help="JSON-lines audit log (default <data-dir>/audit.jsonl)")
     serve.add_argument("--verbose", action="store_true", help="log one line per request")
     serve.set_defaults(run=_serve)
+    keys.add_parser(commands, DEFAULT_TABLE_NAME)
     return parser
 
 
 def _serve(args: argparse.Namespace) -> int:
+    overrides = _settings_overrides(args, os.environ)
     try:
-        settings = Settings.from_env({**os.environ, **_settings_overrides(args, os.environ)})
+        settings = Settings.from_env({**os.environ, **overrides})
     except ConfigurationError as error:
         print(f"dynaqueue: {error}", file=sys.stderr)
         return EXIT_USAGE
+    if bool(settings.tls_cert) != bool(settings.tls_key):
+        print("dynaqueue: --tls-cert and --tls-key go together", file=sys.stderr)
+        return EXIT_USAGE
+    # The handler builds its authenticator and audit log from the environment, as in Lambda.
+    os.environ.update(overrides)
     os.environ.update(_powertools_environment(verbose=args.verbose))
     # Request log lines must show up as they happen, also when the output is a pipe.
     sys.stdout.reconfigure(line_buffering=True)
@@ -75,11 +106,18 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _settings_overrides(args: argparse.Namespace, environ: Mapping[str, str]) -> dict[str, str]:
     """Command-line options as the environment variables Settings reads; options win over the environment."""
+    data_dir = args.data_dir or environ.get(ENV_DATA_DIR) or DEFAULT_DATA_DIR
     overrides = {
         ENV_STORE: args.store,
         ENV_DATA_DIR: args.data_dir,
         ENV_DYNAMODB_ENDPOINT: args.dynamodb_endpoint,
+        ENV_HOUSEKEEPING_INTERVAL: args.housekeeping_interval,
         ENV_TABLE_NAME: args.table_name or environ.get(ENV_TABLE_NAME) or DEFAULT_TABLE_NAME,
+        # Locally authentication is off unless asked for, whatever the store.
+        ENV_AUTH: "on" if args.auth else "off",
+        ENV_TLS_CERT: args.tls_cert,
+        ENV_TLS_KEY: args.tls_key,
+        ENV_AUDIT_LOG: args.audit_log or environ.get(ENV_AUDIT_LOG) or str(Path(data_dir) / AUDIT_LOG_FILE),
     }
     return {name: value for name, value in overrides.items() if value is not None}
 

@@ -162,3 +162,45 @@ class AccessDenied(QueueServiceError):
     """Raised when the caller is not allowed to perform the action."""
 
     code = "AccessDenied"
+
+
+class KmsAccessDenied(QueueServiceError):
+    """Raised when the queue's KMS key refuses the service access (SSE-KMS)."""
+
+    code = "KmsAccessDenied"
+
+
+class KmsDisabled(QueueServiceError):
+    """Raised when the queue's KMS key is disabled."""
+
+    code = "KmsDisabled"
+
+
+class KmsInvalidKeyUsage(QueueServiceError):
+    """Raised when the queue's KMS key cannot make data keys (not a symmetric encryption key)."""
+
+    code = "KmsInvalidKeyUsage"
+
+
+class KmsInvalidState(QueueServiceError):
+    """Raised when the queue's KMS key is in a state that forbids use, e.g. pending deletion."""
+
+    code = "KmsInvalidState"
+
+
+class KmsNotFound(QueueServiceError):
+    """Raised when the queue's KMS key, alias or ARN does not exist."""
+
+    code = "KmsNotFound"
+
+
+class KmsOptInRequired(QueueServiceError):
+    """Raised when the account has not subscribed to KMS."""
+
+    code = "KmsOptInRequired"
+
+
+class KmsThrottled(QueueServiceError):
+    """Raised when KMS throttles the requests for data keys; the client may retry."""
+
+    code = "KmsThrottled"

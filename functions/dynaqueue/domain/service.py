@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import itertools
 import json
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 
 from dynaqueue.domain import fifo, limits, permissions
@@ -23,6 +24,7 @@ from dynaqueue.domain.errors import (
     QueueNameExists,
     QueueServiceError,
 )
+from dynaqueue.domain.housekeeping import Housekeeper, HousekeepingLimits
 from dynaqueue.domain.messages import (
     message_size,
     response_size_estimate,
@@ -48,6 +50,7 @@ from dynaqueue.domain.model import (
     StoredMessage,
     VisibilityOutcome,
 )
+from dynaqueue.domain.move_tasks import MessageMoveTasks, MoveTaskView
 from dynaqueue.domain.ports import QueueStore
 from dynaqueue.domain.queue_attributes import (
     apply_attribute_changes,
@@ -83,6 +86,25 @@ class QueueService:
         self.region = region
         self._clock = clock
         self._receipts = ReceiptSigner(receipt_secret)
+        self.move_tasks = MessageMoveTasks(
+            store,
+            clock=clock,
+            queue_by_arn=self._queue_by_arn,
+            is_dead_letter_queue=self.is_dead_letter_queue,
+            retention_ms=retention_ms,
+        )
+
+    def housekeeper(self, limits: HousekeepingLimits | None = None, *, walk_interval_ms: int = 0) -> Housekeeper:
+        """A housekeeping runner over this service's store (see Housekeeper for `walk_interval_ms`)."""
+        return Housekeeper(
+            self.store,
+            clock=self._clock,
+            move_tasks=self.move_tasks,
+            dead_letter_target=self.dead_letter_target,
+            retention_ms=retention_ms,
+            limits=limits,
+            walk_interval_ms=walk_interval_ms,
+        )
 
     def queue_arn(self, name: str) -> str:
         return queue_arn(self.region, self.account_id, name)
@@ -141,6 +163,9 @@ class QueueService:
         return page, _encode_page_token(page[-1]) if more else None
 
     def delete_queue(self, name: str) -> None:
+        record = self._queue(name)
+        # Tasks first: once the queue is gone its delete is done, and nothing after it may fail the call.
+        self.store.delete_move_tasks(record.queue_id)
         if not self.store.delete_queue(name, now_ms=self._clock.now_ms()):
             raise QueueDoesNotExist()
 
@@ -148,7 +173,7 @@ class QueueService:
         record = self._queue(name)
         counts = None
         if needs_counts(attribute_names):
-            counts = self.store.count_messages(record, now_ms=self._clock.now_ms(), retention_ms=_retention_ms(record))
+            counts = self.store.count_messages(record, now_ms=self._clock.now_ms(), retention_ms=retention_ms(record))
         return render_attributes(record, attribute_names, arn=self.queue_arn(name), counts=counts)
 
     def set_queue_attributes(self, name: str, attributes: Mapping[str, str]) -> None:
@@ -210,26 +235,41 @@ class QueueService:
     ) -> tuple[list[str], str | None]:
         """Queues whose RedrivePolicy targets this queue, in name order, paged like ListQueues."""
         self._queue(name)
-        target_arn = self.queue_arn(name)
         _check_max_results(max_results)
-        sources: list[str] = []
         after = _decode_page_token(next_token) if next_token else None
         page_size = max_results or limits.MAX_LIST_RESULTS
-        while True:
-            names = self.store.list_queue_names("", after, limits.MAX_LIST_RESULTS)
-            for candidate in names:
-                record = self.store.get_queue(candidate)
-                policy = record.attributes.get("RedrivePolicy") if record else None
-                if policy and json.loads(policy)["deadLetterTargetArn"] == target_arn:
-                    sources.append(candidate)
-                    if len(sources) > page_size:
-                        break
-            if len(sources) > page_size or len(names) < limits.MAX_LIST_RESULTS:
-                break
-            after = names[-1]
+        sources = list(itertools.islice(self._dead_letter_sources(self.queue_arn(name), after), page_size + 1))
         page = sources[:page_size]
         more = max_results is not None and len(sources) > page_size
         return page, _encode_page_token(page[-1]) if more else None
+
+    # --- message-move tasks ---------------------------------------------------------------
+
+    def start_message_move_task(self, source_arn: str, destination_arn: str | None, max_per_second: int | None) -> str:
+        return self.move_tasks.start(source_arn, destination_arn, max_per_second)
+
+    def cancel_message_move_task(self, task_handle: str) -> int:
+        return self.move_tasks.cancel(task_handle)
+
+    def list_message_move_tasks(self, source_arn: str, max_results: int | None) -> list[MoveTaskView]:
+        return self.move_tasks.list(source_arn, max_results)
+
+    def is_dead_letter_queue(self, arn: str) -> bool:
+        """Whether some queue's RedrivePolicy names this queue as its dead-letter queue."""
+        return next(self._dead_letter_sources(arn, None), None) is not None
+
+    def dead_letter_target(self, record: QueueRecord) -> DeadLetterTarget | None:
+        """Where over-received messages of the queue go; None without a policy or once the DLQ is gone."""
+        policy = record.attributes.get("RedrivePolicy")
+        if not policy:
+            return None
+        parsed = json.loads(policy)
+        target = self._queue_by_arn(parsed["deadLetterTargetArn"])
+        if target is None:
+            return None
+        return DeadLetterTarget(
+            queue=target, max_receive_count=int(parsed["maxReceiveCount"]), source_arn=self.queue_arn(record.name)
+        )
 
     # --- messages -----------------------------------------------------------------------
 
@@ -385,18 +425,18 @@ class QueueService:
             return None
         return self.store.get_queue(parsed[2])
 
-    def _dead_letter_target(self, record: QueueRecord) -> DeadLetterTarget | None:
-        """Where over-received messages of the queue go; None without a policy or once the DLQ is gone."""
-        policy = record.attributes.get("RedrivePolicy")
-        if not policy:
-            return None
-        parsed = json.loads(policy)
-        target = self._queue_by_arn(parsed["deadLetterTargetArn"])
-        if target is None:
-            return None
-        return DeadLetterTarget(
-            queue=target, max_receive_count=int(parsed["maxReceiveCount"]), source_arn=self.queue_arn(record.name)
-        )
+    def _dead_letter_sources(self, target_arn: str, after: str | None) -> Iterator[str]:
+        """Names of the queues whose RedrivePolicy targets `target_arn`, in name order, after `after`."""
+        while True:
+            names = self.store.list_queue_names("", after, limits.MAX_LIST_RESULTS)
+            for candidate in names:
+                record = self.store.get_queue(candidate)
+                policy = record.attributes.get("RedrivePolicy") if record else None
+                if policy and json.loads(policy)["deadLetterTargetArn"] == target_arn:
+                    yield candidate
+            if len(names) < limits.MAX_LIST_RESULTS:
+                return
+            after = names[-1]
 
     def _store_messages(
         self, record: QueueRecord, prepared: Sequence[tuple[NewMessage, SendResult]], now_ms: int
@@ -417,7 +457,7 @@ class QueueService:
     ) -> tuple[list[StoredMessage], int]:
         """Claim at once, or long-poll: return as soon as anything was claimed (SQS never waits to fill)."""
         deadline = self._clock.monotonic() + wait_seconds
-        dead_letter = self._dead_letter_target(record)
+        dead_letter = self.dead_letter_target(record)
         while True:
             token = self.store.availability_token(record)
             now_ms = self._clock.now_ms()
@@ -427,7 +467,7 @@ class QueueService:
                 now_ms=now_ms,
                 max_count=max_count,
                 visibility_timeout_ms=visibility_seconds * 1000,
-                retention_ms=_retention_ms(record),
+                retention_ms=retention_ms(record),
                 dead_letter=dead_letter,
             )
             remaining = deadline - self._clock.monotonic()
@@ -586,7 +626,8 @@ def _redrive_allowed(allow_policy: str | None, source_arn: str) -> bool:
     return permission == "allowAll"
 
 
-def _retention_ms(record: QueueRecord) -> int:
+def retention_ms(record: QueueRecord) -> int:
+    """The queue's MessageRetentionPeriod in milliseconds."""
     return int(record.attributes["MessageRetentionPeriod"]) * 1000
 
 

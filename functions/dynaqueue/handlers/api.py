@@ -8,18 +8,30 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from dynaqueue.handlers.access import serve
+from dynaqueue.handlers.audit import request_event
 from dynaqueue.handlers.http_api import request_from_event, result_from_response
 from dynaqueue.handlers.reporting import report
-from dynaqueue.observability import logger, metrics, tracer
-from dynaqueue.protocol import dispatch
-from dynaqueue.wiring import get_service
+from dynaqueue.observability import logger, metrics
+from dynaqueue.wiring import get_audit_log, get_authenticator, get_service
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @metrics.log_metrics
-@tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     started = time.monotonic()
-    outcome = dispatch.handle(request_from_event(event, context.aws_request_id), get_service)
+    request = request_from_event(event, context.aws_request_id)
+    outcome, caller = serve(request, get_authenticator, get_service)
     report(outcome, duration_ms=(time.monotonic() - started) * 1000)
+    audited = request_event(request, outcome, caller, now_ms=time.time_ns() // 1_000_000)
+    if audited is not None:
+        _write_audit(audited)
     return result_from_response(outcome.response)
+
+
+def _write_audit(event: dict[str, Any]) -> None:
+    # A lost audit line must not turn a served request into a failure; it is logged loudly instead.
+    try:
+        get_audit_log().write(event)
+    except Exception:
+        logger.exception("audit event not written", extra={"audit_event": event})

@@ -2,15 +2,8 @@
 
 from __future__ import annotations
 
-from dynaqueue.observability import (
-    CLIENT_ERRORS,
-    EMPTY_RECEIVES,
-    MESSAGES_RECEIVED,
-    MESSAGES_SENT,
-    SERVER_ERRORS,
-    count,
-    logger,
-)
+from dynaqueue.metric_names import CLIENT_ERRORS, EMPTY_RECEIVES, MESSAGES_RECEIVED, MESSAGES_SENT, SERVER_ERRORS
+from dynaqueue.observability import count, logger
 from dynaqueue.protocol.exchange import Outcome
 
 _SENDS = frozenset({"SendMessage", "SendMessageBatch"})

@@ -64,6 +64,14 @@ WIRE_ERRORS: Mapping[str, WireError] = {
         _SQS + "UnsupportedOperation", "AWS.SimpleQueueService.UnsupportedOperation", 400
     ),
     "ResourceNotFoundException": WireError(_SQS + "ResourceNotFoundException", "ResourceNotFoundException", 404),
+    # SSE-KMS: what KMS said about the queue's key, as SQS relays it.
+    "KmsAccessDenied": WireError(_SQS + "KmsAccessDenied", "KMS.AccessDeniedException", 400),
+    "KmsDisabled": WireError(_SQS + "KmsDisabled", "KMS.DisabledException", 400),
+    "KmsInvalidKeyUsage": WireError(_SQS + "KmsInvalidKeyUsage", "KMS.InvalidKeyUsageException", 400),
+    "KmsInvalidState": WireError(_SQS + "KmsInvalidState", "KMS.InvalidStateException", 400),
+    "KmsNotFound": WireError(_SQS + "KmsNotFound", "KMS.NotFoundException", 400),
+    "KmsOptInRequired": WireError(_SQS + "KmsOptInRequired", "KMS.OptInRequired", 403),
+    "KmsThrottled": WireError(_SQS + "KmsThrottled", "KMS.ThrottlingException", 400),
     "InvalidParameterValue": WireError(_CORAL + "InvalidParameterValueException", "InvalidParameterValue", 400),
     "MissingParameter": WireError(_CORAL + "MissingRequiredParameterException", "MissingParameter", 400),
     "AccessDenied": WireError(_CORAL + "AccessDeniedException", "AccessDenied", 403),

@@ -140,8 +140,9 @@ def change_message_visibility(call: Call) -> Document:
 
 
 def change_message_visibility_batch(call: Call) -> Document:
+    queue = call.queue()
     entries = requests.change_visibility_batch_entries(call.members)
-    result = call.service.change_message_visibility_batch(call.queue(), entries)
+    result = call.service.change_message_visibility_batch(queue, entries)
     call.message_count = len(result.successful)
     return responses.batch_result(result, responses.no_members)
 
@@ -172,6 +173,29 @@ def list_dead_letter_source_queues(call: Call) -> Document:
     return {"queueUrls": urls, **without_empty(NextToken=next_token)}
 
 
+def start_message_move_task(call: Call) -> Document:
+    members = call.members
+    handle = call.service.start_message_move_task(
+        members.required_string("SourceArn"),
+        members.optional_string("DestinationArn"),
+        members.optional_integer("MaxNumberOfMessagesPerSecond"),
+    )
+    return {"TaskHandle": handle}
+
+
+def cancel_message_move_task(call: Call) -> Document:
+    moved = call.service.cancel_message_move_task(call.members.required_string("TaskHandle"))
+    return {"ApproximateNumberOfMessagesMoved": moved}
+
+
+def list_message_move_tasks(call: Call) -> Document:
+    members = call.members
+    tasks = call.service.list_message_move_tasks(
+        members.required_string("SourceArn"), members.optional_integer("MaxResults")
+    )
+    return {"Results": [responses.move_task(task) for task in tasks]}
+
+
 ACTIONS: Mapping[str, Callable[[Call], Document]] = {
     "CreateQueue": create_queue,
     "GetQueueUrl": get_queue_url,
@@ -193,4 +217,7 @@ ACTIONS: Mapping[str, Callable[[Call], Document]] = {
     "AddPermission": add_permission,
     "RemovePermission": remove_permission,
     "ListDeadLetterSourceQueues": list_dead_letter_source_queues,
+    "StartMessageMoveTask": start_message_move_task,
+    "CancelMessageMoveTask": cancel_message_move_task,
+    "ListMessageMoveTasks": list_message_move_tasks,
 }

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from dynaqueue.domain.model import BatchResult, MessageAttributeValue, ReceivedMessage, SendResult
+from dynaqueue.domain.move_tasks import MoveTaskView
 from dynaqueue.protocol.errors import query_code
 
 T = TypeVar("T")
@@ -76,3 +77,17 @@ def batch_result(result: BatchResult[T], render_success: Callable[[T], Document]
 def no_members(_: object) -> Document:
     """The members of a result that has none (settled batch entries carry only their Id)."""
     return {}
+
+
+def move_task(task: MoveTaskView) -> Document:
+    return without_empty(
+        TaskHandle=task.task_handle,
+        Status=task.status,
+        SourceArn=task.source_arn,
+        DestinationArn=task.destination_arn,
+        MaxNumberOfMessagesPerSecond=task.max_per_second,
+        ApproximateNumberOfMessagesMoved=task.messages_moved,
+        ApproximateNumberOfMessagesToMove=task.messages_to_move,
+        FailureReason=task.failure_reason,
+        StartedTimestamp=task.started_at_ms,
+    )
