@@ -46,7 +46,8 @@ def _has_lone_surrogate(document: object) -> bool:
     while pending:
         value = pending.pop()
         if isinstance(value, str):
-            if _SURROGATE.search(value):
+            # isascii() is a C scan without a regex: most strings, bodies included, end here.
+            if not value.isascii() and _SURROGATE.search(value):
                 return True
         elif isinstance(value, dict):
             pending.extend(value)
