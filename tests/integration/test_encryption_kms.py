@@ -298,3 +298,16 @@ def refuse_disabled_keys(kms: Any) -> None:
         return AWSResponse(params["url"], 400, {}, None), {"Error": error, "ResponseMetadata": {}}
 
     kms.meta.events.register("before-call.kms.GenerateDataKey", refuse)
+
+
+def test_a_large_json_body_is_stored_compressed_inside_its_envelope(service: QueueService, aws: Aws) -> None:
+    """Ciphertext does not compress, so the store's own blob compression cannot shrink sealed content:
+    the envelope compresses before sealing, keeping a large JSON message's item (and write units) small."""
+    body = json.dumps([{"order": index, "status": "shipped", "items": ["book", "pen"]} for index in range(1500)])
+    service.create_queue("orders", {"SqsManagedSseEnabled": "true"}, {})
+    service.send_message("orders", SendRequest(body))
+
+    [(stored_body, _)] = stored_contents(aws)
+    assert len(body) > 64 * 1024
+    assert len(stored_body) < len(body) // 8
+    assert [message.body for message in receive(service, "orders")] == [body]

@@ -4,6 +4,11 @@ The envelope replaces the stored body. It is U+FFFF, a character SQS refuses in 
 (so no plaintext body can be mistaken for an envelope), then compact JSON: format version,
 master key id, the wrapped data key, the nonce and the ciphertext (both base64). The message id
 is authenticated with the ciphertext, so an envelope copied onto another message does not open.
+
+Payloads of 1 KB or more are zlib-compressed before sealing when that makes them smaller (`"z": 1`,
+also authenticated): ciphertext does not compress, so this is the only place a large JSON body can
+shrink — for the stored size, and on DynamoDB for the write units, which the store's own compression
+of content blobs can no longer save once the content is sealed.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import base64
 import binascii
 import json
 import os
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -24,6 +30,9 @@ from dynaqueue.storage.data_keys import NONCE_BYTES, DataKey, DataKeyUnreadable
 ENVELOPE_MARKER = "\uffff"
 FORMAT_VERSION = 1
 _SEPARATOR = b"\n"
+COMPRESS_FROM_BYTES = 1024
+# Fast, and within a few percent of the best ratio on JSON-like text.
+_COMPRESSION_LEVEL = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +43,7 @@ class Envelope:
     wrapped_key: bytes
     nonce: bytes
     ciphertext: bytes
+    compressed: bool = False
 
 
 def is_envelope(body: str) -> bool:
@@ -43,7 +53,13 @@ def is_envelope(body: str) -> bool:
 def seal(key: DataKey, message_id: str, body: str, attributes: Mapping[str, MessageAttributeValue]) -> str:
     """The envelope text holding `body` and `attributes`, sealed with `key` for message `message_id`."""
     nonce = os.urandom(NONCE_BYTES)
-    ciphertext = AESGCM(key.plaintext).encrypt(nonce, _payload(body, attributes), _associated_data(message_id))
+    payload = _payload(body, attributes)
+    compressed = len(payload) >= COMPRESS_FROM_BYTES
+    if compressed:
+        smaller = zlib.compress(payload, _COMPRESSION_LEVEL)
+        compressed = len(smaller) < len(payload)
+        payload = smaller if compressed else payload
+    ciphertext = AESGCM(key.plaintext).encrypt(nonce, payload, _associated_data(message_id, compressed=compressed))
     document = {
         "v": FORMAT_VERSION,
         "k": key.key_id,
@@ -51,6 +67,8 @@ def seal(key: DataKey, message_id: str, body: str, attributes: Mapping[str, Mess
         "n": _b64(nonce),
         "c": _b64(ciphertext),
     }
+    if compressed:
+        document["z"] = 1
     return ENVELOPE_MARKER + json.dumps(document, separators=(",", ":"))
 
 
@@ -65,6 +83,7 @@ def parse(text: str) -> Envelope:
             wrapped_key=base64.b64decode(document["d"], validate=True),
             nonce=base64.b64decode(document["n"], validate=True),
             ciphertext=base64.b64decode(document["c"], validate=True),
+            compressed=document.get("z") == 1,
         )
     except (ValueError, KeyError, TypeError, binascii.Error):
         raise DataKeyUnreadable("the stored envelope is damaged") from None
@@ -73,8 +92,11 @@ def parse(text: str) -> Envelope:
 def open_envelope(envelope: Envelope, data_key: bytes, message_id: str) -> tuple[str, dict[str, MessageAttributeValue]]:
     """The body and user attributes sealed in `envelope` for message `message_id`."""
     try:
-        payload = AESGCM(data_key).decrypt(envelope.nonce, envelope.ciphertext, _associated_data(message_id))
-    except InvalidTag:
+        associated_data = _associated_data(message_id, compressed=envelope.compressed)
+        payload = AESGCM(data_key).decrypt(envelope.nonce, envelope.ciphertext, associated_data)
+        if envelope.compressed:
+            payload = zlib.decompress(payload)
+    except (InvalidTag, zlib.error):
         raise DataKeyUnreadable(f"the envelope of message {message_id} does not open with its data key") from None
     header, _, body = payload.partition(_SEPARATOR)
     encoded = json.loads(header) if header else {}
@@ -91,8 +113,10 @@ def _payload(body: str, attributes: Mapping[str, MessageAttributeValue]) -> byte
     return header + _SEPARATOR + body.encode("utf-8", "surrogatepass")
 
 
-def _associated_data(message_id: str) -> bytes:
-    return f"dynaqueue-envelope-v{FORMAT_VERSION}:{message_id}".encode()
+def _associated_data(message_id: str, *, compressed: bool) -> bytes:
+    # The compression flag is authenticated too: flipping it in the stored JSON makes the envelope not open.
+    suffix = ":z" if compressed else ""
+    return f"dynaqueue-envelope-v{FORMAT_VERSION}:{message_id}{suffix}".encode()
 
 
 def _encode_attribute(value: MessageAttributeValue) -> list[str | None]:
