@@ -189,7 +189,9 @@ def test_a_long_poll_in_flight_does_not_keep_the_server_from_stopping(tmp_path: 
 
     # Then: the server still ends cleanly
     assert exit_code == 0, server.output()
-    assert "stopping: waiting for 1 requests in flight" in server.output()
+    # The poll outlives the grace period and is abandoned. (Whether the "waiting" line comes first depends
+    # on whether the server had read the poll's request when the signal arrived, not only its connection.)
+    assert "1 requests abandoned" in server.output()
     poll.join(timeout=30)
 
 
