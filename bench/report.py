@@ -79,7 +79,8 @@ Versions: {versions}.
 
 The same for every peer, through boto3 clients: {PRODUCERS} producer and {CONSUMERS} consumer threads in one
 process; consumers long-poll (`WaitTimeSeconds={WAIT_TIME_SECONDS}`), then delete what they received.
-Bodies of {", ".join(f"{size // 1024} KB" for size in sizes)}; "batch" scenarios use SendMessageBatch,
+Bodies of {", ".join(f"{size // 1024} KB" for size in sizes)} (the message id, then seeded random letters and
+digits, which compress to about 75% like mixed text); "batch" scenarios use SendMessageBatch,
 ReceiveMessage with up to the batch size and DeleteMessageBatch (batch size {batch_sizes}: within the
 classic 256 KiB batch limit every peer enforces), "single" ones one message per call. FIFO queues spread
 messages over {FIFO_GROUPS} message groups. Throughput counts messages received **and deleted** per second,
