@@ -242,9 +242,42 @@ def test_purged_and_deleted_messages_are_swept_from_the_file_even_across_a_resta
                 break
             time.sleep(POLL_SECONDS)
         assert _stored_message_rows(tmp_path / "store.db") == len(kept)
+        assert _rows(tmp_path / "store.db", "message_contents") == len(kept)
         assert ids(claim(store, live)) == ids(kept)
     finally:
         store.close()
+
+
+def test_a_message_content_leaves_the_file_with_its_message(embedded: EmbeddedStore, tmp_path: Path) -> None:
+    record = create_queue(embedded)
+    deleted, _expired, kept = put(
+        embedded,
+        record,
+        new_message("deleted"),
+        new_message("expired", sent_at_ms=T0 - RETENTION_MS - 1),
+        new_message(),
+    )
+    assert embedded.delete_message(record, deleted.message_id)
+
+    (received,) = claim(embedded, record, now_ms=T0, max_count=1)
+
+    assert received.message_id == kept.message_id
+    assert _rows(tmp_path / "store.db", "messages") == _rows(tmp_path / "store.db", "message_contents") == 1
+
+
+def test_a_queue_changed_through_another_connection_is_read_afresh(reopen: Reopen) -> None:
+    reader, writer = reopen(), reopen()
+    try:
+        create_queue(reader, "orders")
+        assert reader.get_queue("orders").attributes["VisibilityTimeout"] == "30"
+
+        writer.update_queue("orders", attributes={**writer.get_queue("orders").attributes, "VisibilityTimeout": "5"})
+        assert reader.get_queue("orders").attributes["VisibilityTimeout"] == "5"
+        assert writer.delete_queue("orders", now_ms=T0)
+        assert reader.get_queue("orders") is None
+    finally:
+        writer.close()
+        reader.close()
 
 
 def test_producers_and_consumers_in_many_threads_deliver_each_message_once(embedded: EmbeddedStore) -> None:

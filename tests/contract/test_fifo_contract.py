@@ -350,6 +350,31 @@ def test_deleting_under_the_running_lease_deletes_the_message(store: QueueStore)
     assert bodies(claim_fifo(store, record, now_ms=LEASE_END)) == ["g1-1", "g1-2"]
 
 
+def test_a_batch_delete_settles_each_lease_as_its_own_delete_would(store: QueueStore) -> None:
+    record, (first, _, third) = _three_in_flight(store)
+    leases = [
+        LeasedReceipt(first.message_id, first.lease_token, T0),
+        LeasedReceipt(first.message_id, first.lease_token, T0),
+        LeasedReceipt(third.message_id, third.lease_token, T0),
+    ]
+
+    outcomes = store.delete_messages(record, leases, now_ms=LEASE_END - 1)
+
+    assert outcomes == [VisibilityOutcome.CHANGED, VisibilityOutcome.GONE, VisibilityOutcome.CHANGED]
+    assert bodies(claim_fifo(store, record, now_ms=LEASE_END)) == ["g1-1"]
+
+
+def test_a_batch_delete_after_the_leases_ran_out_keeps_every_message(store: QueueStore) -> None:
+    record, in_flight = _three_in_flight(store)
+
+    outcomes = store.delete_messages(
+        record, [LeasedReceipt(m.message_id, m.lease_token, T0) for m in in_flight], now_ms=LEASE_END
+    )
+
+    assert outcomes == [VisibilityOutcome.STALE] * 3
+    assert bodies(claim_fifo(store, record, now_ms=LEASE_END)) == ["g1-0", "g1-1", "g1-2"]
+
+
 def test_deleting_once_the_lease_ran_out_is_stale_and_keeps_the_message(store: QueueStore) -> None:
     record, (first, _, _) = _three_in_flight(store)
 

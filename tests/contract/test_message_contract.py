@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dynaqueue.domain.model import MessageAttributeValue, MessageCounts, VisibilityOutcome
+from dynaqueue.domain.model import LeasedReceipt, MessageAttributeValue, MessageCounts, VisibilityOutcome
 from dynaqueue.domain.ports import QueueStore
 
 from .builders import RETENTION_MS, T0, VISIBILITY_TIMEOUT_MS, claim, create_queue, ids, new_message, put
@@ -167,6 +167,29 @@ def test_unclaimed_and_unknown_messages_are_deleted_whatever_their_state(store: 
     assert store.delete_message(record, delayed.message_id)
     assert not store.delete_message(record, "00000000-0000-4000-8000-000000000000")
     assert claim(store, record, now_ms=T0 + 120_000) == []
+
+
+def test_a_batch_delete_deletes_whatever_the_lease_and_tells_which_were_gone(store: QueueStore) -> None:
+    record = create_queue(store, "orders")
+    put(store, record, new_message("a"), new_message("b"), new_message("c"))
+    (claimed,) = claim(store, record, max_count=1)
+    unclaimed, kept = [message for message in claim(store, record) if message.message_id != claimed.message_id]
+    leases = [
+        LeasedReceipt(claimed.message_id, "an-older-lease", T0),
+        LeasedReceipt(unclaimed.message_id, "", T0),
+        LeasedReceipt(claimed.message_id, claimed.lease_token, T0),
+        LeasedReceipt("00000000-0000-4000-8000-000000000000", "", T0),
+    ]
+
+    outcomes = store.delete_messages(record, leases, now_ms=T0)
+
+    assert outcomes == [
+        VisibilityOutcome.CHANGED,
+        VisibilityOutcome.CHANGED,
+        VisibilityOutcome.GONE,
+        VisibilityOutcome.GONE,
+    ]
+    assert [message.body for message in claim(store, record, now_ms=T0 + 60_000)] == [kept.body]
 
 
 def test_message_attributes_round_trip_exactly(store: QueueStore) -> None:

@@ -50,7 +50,11 @@ def test_the_embedded_file_holds_no_plaintext_and_the_master_key_is_owner_only(s
     database = sqlite3.connect(f"file:{server.data_dir / 'dynaqueue.db'}?mode=ro", uri=True)
     try:
         [(body, attributes)] = database.execute(
-            "SELECT body, attributes FROM messages WHERE message_id = ?", (sent["MessageId"],)
+            """
+            SELECT message_contents.body, message_contents.attributes
+            FROM messages JOIN message_contents ON message_rowid = messages.rowid WHERE message_id = ?
+            """,
+            (sent["MessageId"],),
         ).fetchall()
     finally:
         database.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import http.client
 import json
+import socket
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -160,3 +161,33 @@ def test_a_failing_handler_is_a_bare_500_as_api_gateway_gives_it():
         assert (response.status, response.read()) == (500, b'{"message":"Internal Server Error"}')
     finally:
         failing_server.stop(grace_seconds=1)
+
+
+def raw_exchange(server: LocalServer, request: bytes) -> bytes:
+    """Sends `request` as written and reads until the server closes the connection."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=WAIT_SECONDS) as raw:
+        raw.sendall(request)
+        received = b""
+        while chunk := raw.recv(65536):
+            received += chunk
+    return received
+
+
+def test_a_malformed_header_line_is_a_400_and_closes_the_connection(server: LocalServer, handler: BlockingHandler):
+    answer = raw_exchange(server, b"POST / HTTP/1.1\r\nHost: a\r\n folded\r\nContent-Length: 2\r\n\r\n{}")
+
+    assert answer.startswith(b"HTTP/1.1 400 ")
+    assert b"Connection: close" in answer
+    assert not handler.events
+
+
+def test_a_client_expecting_100_continue_gets_it_then_the_answer(server: LocalServer, handler: BlockingHandler):
+    answer = raw_exchange(
+        server,
+        b"POST /000000000000/q HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 2\r\n"
+        b"Connection: close\r\n\r\n{}",
+    )
+
+    assert answer.startswith(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 ")
+    assert answer.endswith(b'{"path": "/000000000000/q"}')
+    assert [event["rawPath"] for event in handler.events] == ["/000000000000/q"]

@@ -84,7 +84,12 @@ def stored_rows(data_dir: Path) -> list[sqlite3.Row]:
     connection = sqlite3.connect(data_dir / "service.db")
     connection.row_factory = sqlite3.Row
     try:
-        return connection.execute("SELECT message_id, body, attributes, system_attributes FROM messages").fetchall()
+        return connection.execute(
+            """
+            SELECT message_id, message_contents.body, message_contents.attributes, system_attributes
+            FROM messages JOIN message_contents ON message_rowid = messages.rowid
+            """
+        ).fetchall()
     finally:
         connection.close()
 
@@ -252,7 +257,7 @@ def test_the_wired_embedded_store_encrypts_with_the_master_key_in_the_data_direc
         store.close()
     raw = sqlite3.connect(tmp_path / wiring.EMBEDDED_DATABASE_FILE)
     try:
-        [(body,)] = raw.execute("SELECT body FROM messages").fetchall()
+        [(body,)] = raw.execute("SELECT body FROM message_contents").fetchall()
     finally:
         raw.close()
     assert body.startswith(ENVELOPE_MARKER)
@@ -269,7 +274,11 @@ def test_an_envelope_copied_onto_another_message_does_not_open(
     try:
         with connection:
             connection.execute(
-                "UPDATE messages SET body = ? WHERE message_id = ?", (rows[0]["body"], rows[1]["message_id"])
+                """
+                UPDATE message_contents SET body = ?
+                WHERE message_rowid = (SELECT rowid FROM messages WHERE message_id = ?)
+                """,
+                (rows[0]["body"], rows[1]["message_id"]),
             )
     finally:
         connection.close()

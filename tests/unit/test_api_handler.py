@@ -15,6 +15,7 @@ from dynaqueue.handlers import reporting
 from dynaqueue.handlers.api import lambda_handler
 from dynaqueue.handlers.http_api import request_from_event, result_from_response
 from dynaqueue.local.gateway import LocalLambdaContext
+from dynaqueue.observability import logger
 from dynaqueue.protocol.exchange import HttpResponse
 from tests.unit.fake_queue_service import ACCOUNT_ID, FakeQueueService
 
@@ -136,3 +137,12 @@ def test_the_handler_logs_one_line_per_request_without_the_body(service: FakeQue
         1,
     )
     assert "secret payload" not in repr(logged)
+
+
+def test_log_lines_carry_api_gateways_request_id_as_the_correlation_id(service: FakeQueueService):
+    event = http_api_event(b'{"QueueUrl": "q"}', headers={"x-amz-target": "AmazonSQS.GetQueueUrl"})
+    event["requestContext"]["requestId"] = "apigw-correlated"
+
+    lambda_handler(event, LocalLambdaContext(region="us-east-1", account_id=ACCOUNT_ID))
+
+    assert logger.get_correlation_id() == "apigw-correlated"

@@ -179,6 +179,16 @@ class QueueStore(Protocol):
         """
         ...
 
+    def delete_messages(
+        self, queue: QueueRecord, leases: Sequence[LeasedReceipt], *, now_ms: int
+    ) -> list[VisibilityOutcome]:
+        """Settle a batch, one outcome per lease in the given order, as one delete each would.
+
+        Standard queue: `delete_message` (CHANGED, or GONE when already deleted), whatever the lease.
+        FIFO queue: `delete_leased_message` at `now_ms`.
+        """
+        ...
+
     def get_leased_messages(self, queue: QueueRecord, leases: Sequence[LeasedReceipt]) -> list[StoredMessage]:
         """The messages still held under exactly these leases (content and state), in the given order."""
         ...

@@ -362,7 +362,27 @@ class QueueService:
     def delete_message_batch(self, name: str, entries: Sequence[ReceiptBatchEntry]) -> BatchResult[None]:
         record = self._queue(name)
         validate_batch_entry_ids([entry.id for entry in entries], "DeleteMessageBatchRequestEntry")
-        return _each_entry(entries, lambda entry: self._delete(record, entry.receipt_handle))
+        failures: dict[str, BatchFailure] = {}
+        verified: list[tuple[ReceiptBatchEntry, Receipt]] = []
+        for entry in entries:
+            try:
+                verified.append((entry, self._receipts.verify(entry.receipt_handle, record.queue_id)))
+            except QueueServiceError as error:
+                failures[entry.id] = BatchFailure(id=entry.id, code=error.code, message=error.message)
+        # One store call for the whole batch: the embedded store settles it in one transaction.
+        outcomes = self.store.delete_messages(
+            record,
+            [LeasedReceipt(receipt.message_id, receipt.lease_token, receipt.received_at_ms) for _, receipt in verified],
+            now_ms=self._clock.now_ms(),
+        )
+        for (entry, _), outcome in zip(verified, outcomes, strict=True):
+            if record.fifo and outcome is VisibilityOutcome.STALE:
+                error = _expired_handle(entry.receipt_handle)
+                failures[entry.id] = BatchFailure(id=entry.id, code=error.code, message=error.message)
+        return BatchResult(
+            successful=[(entry.id, None) for entry in entries if entry.id not in failures],
+            failed=[failures[entry.id] for entry in entries if entry.id in failures],
+        )
 
     def change_message_visibility(self, name: str, receipt_handle: str, visibility_timeout: int) -> None:
         record = self._queue(name)

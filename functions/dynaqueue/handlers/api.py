@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from dynaqueue.handlers.access import serve
@@ -16,10 +15,13 @@ from dynaqueue.observability import logger, metrics
 from dynaqueue.wiring import get_audit_log, get_authenticator, get_service
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@logger.inject_lambda_context
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     started = time.monotonic()
+    # API Gateway's request id, as correlation_paths.API_GATEWAY_HTTP would find it, without a
+    # JMESPath search on every request.
+    logger.set_correlation_id((event.get("requestContext") or {}).get("requestId"))
     request = request_from_event(event, context.aws_request_id)
     outcome, caller = serve(request, get_authenticator, get_service)
     report(outcome, duration_ms=(time.monotonic() - started) * 1000)

@@ -6,6 +6,7 @@ hundreds of 20-second polls never queue the sends that would end them.
 
 from __future__ import annotations
 
+import io
 import socket
 import ssl
 import sys
@@ -22,6 +23,7 @@ from dynaqueue.local.gateway import (
     http_api_event,
     http_response,
 )
+from dynaqueue.local.http_headers import HeaderError, read_headers
 from dynaqueue.local.request_gate import RequestGate
 from dynaqueue.observability import logger
 
@@ -31,6 +33,8 @@ LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 MAX_REQUEST_BYTES = 10 * 1024 * 1024
 # Idle keep-alive connections are closed after this long; clients reconnect transparently.
 IDLE_CONNECTION_SECONDS = 120
+# Most responses fit: a receive of ten 1 KB messages is about 25 KB.
+RESPONSE_BUFFER_BYTES = 64 * 1024
 # Connections the kernel may queue while the accept loop starts their threads.
 ACCEPT_BACKLOG = 1024
 
@@ -120,11 +124,38 @@ class _HttpServer(ThreadingHTTPServer):
 
 class _RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    # Headers and body go out as two writes; with Nagle's algorithm the body then waits for the
-    # client's delayed ACK (about 40 ms on every keep-alive response).
+    # Status line, headers and body gather in one buffer that the standard library flushes after
+    # each request: one write per response instead of two. Bigger bodies go out as they come.
+    wbufsize = RESPONSE_BUFFER_BYTES
+    # A response bigger than the buffer still goes out as two writes; with Nagle's algorithm the
+    # second would wait for the client's delayed ACK (about 40 ms).
     disable_nagle_algorithm = True
     timeout = IDLE_CONNECTION_SECONDS
     server: _HttpServer
+
+    def parse_request(self) -> bool:
+        # The request line is checked by the standard library, shown an empty header block; the
+        # headers are read by read_headers, several times cheaper than the library's e-mail parser.
+        connection = self.rfile
+        self.rfile = io.BytesIO(b"\r\n")
+        try:
+            if not super().parse_request():
+                return False
+        finally:
+            self.rfile = connection
+        try:
+            self.headers = read_headers(self.rfile)  # type: ignore[assignment]
+        except HeaderError as error:
+            self.send_error(error.status, error.reason)
+            return False
+        option = (self.headers.get("Connection") or "").lower()
+        if option == "close":
+            self.close_connection = True
+        elif option == "keep-alive":
+            self.close_connection = False
+        if (self.headers.get("Expect") or "").lower() == "100-continue" and self.request_version >= "HTTP/1.1":
+            return self.handle_expect_100()
+        return True
 
     def do_POST(self) -> None:
         self._serve()

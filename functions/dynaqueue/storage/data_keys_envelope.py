@@ -5,10 +5,10 @@ The envelope replaces the stored body. It is U+FFFF, a character SQS refuses in 
 master key id, the wrapped data key, the nonce and the ciphertext (both base64). The message id
 is authenticated with the ciphertext, so an envelope copied onto another message does not open.
 
-Payloads of 1 KB or more are zlib-compressed before sealing when that makes them smaller (`"z": 1`,
-also authenticated): ciphertext does not compress, so this is the only place a large JSON body can
-shrink — for the stored size, and on DynamoDB for the write units, which the store's own compression
-of content blobs can no longer save once the content is sealed.
+When the caller asks for it, payloads of 1 KB or more are zlib-compressed before sealing when that
+makes them smaller (`"z": 1`, also authenticated): ciphertext does not compress, so this is the only
+place a large JSON body can shrink — on DynamoDB for the write units, which the store's own
+compression of content blobs can no longer save once the content is sealed.
 """
 
 from __future__ import annotations
@@ -50,11 +50,18 @@ def is_envelope(body: str) -> bool:
     return body.startswith(ENVELOPE_MARKER)
 
 
-def seal(key: DataKey, message_id: str, body: str, attributes: Mapping[str, MessageAttributeValue]) -> str:
+def seal(
+    key: DataKey,
+    message_id: str,
+    body: str,
+    attributes: Mapping[str, MessageAttributeValue],
+    *,
+    compress: bool = True,
+) -> str:
     """The envelope text holding `body` and `attributes`, sealed with `key` for message `message_id`."""
     nonce = os.urandom(NONCE_BYTES)
     payload = _payload(body, attributes)
-    compressed = len(payload) >= COMPRESS_FROM_BYTES
+    compressed = compress and len(payload) >= COMPRESS_FROM_BYTES
     if compressed:
         smaller = zlib.compress(payload, _COMPRESSION_LEVEL)
         compressed = len(smaller) < len(payload)

@@ -378,6 +378,21 @@ class DynamoStore:
             self._pacer.announce(queue.queue_id)
         return outcome
 
+    def delete_messages(
+        self, queue: QueueRecord, leases: Sequence[LeasedReceipt], *, now_ms: int
+    ) -> list[VisibilityOutcome]:
+        # Each delete is conditional on its own item, and BatchWriteItem takes no conditions:
+        # one call per message, each atomic on its own, as separate DeleteMessage calls would be.
+        if queue.fifo:
+            return [
+                self.delete_leased_message(queue, lease.message_id, lease_token=lease.lease_token, now_ms=now_ms)
+                for lease in leases
+            ]
+        return [
+            VisibilityOutcome.CHANGED if self.delete_message(queue, lease.message_id) else VisibilityOutcome.GONE
+            for lease in leases
+        ]
+
     @throttling_as_request_throttled
     def get_leased_messages(self, queue: QueueRecord, leases: Sequence[LeasedReceipt]) -> list[StoredMessage]:
         return self._fifo_settler.get_leased(queue, leases)

@@ -32,6 +32,7 @@ from dynaqueue.storage import embedded_maintenance as maintenance
 from dynaqueue.storage import embedded_messages as message_statements
 from dynaqueue.storage import embedded_moves as moves
 from dynaqueue.storage import embedded_tasks as tasks
+from dynaqueue.storage.embedded_checkpoints import WRITER_CHECKPOINT_PAGES, WalCheckpointer
 from dynaqueue.storage.embedded_codec import encode_strings, queue_record
 from dynaqueue.storage.embedded_schema import connect, create_schema
 from dynaqueue.storage.embedded_signals import QueueSignals
@@ -62,7 +63,12 @@ class EmbeddedStore:
         self._lock = threading.Lock()
         self._db = connect(path)
         self._db.execute("PRAGMA journal_mode = WAL")
+        self._db.execute(f"PRAGMA wal_autocheckpoint = {WRITER_CHECKPOINT_PAGES}")
         create_schema(self._db, path)
+        self._checkpointer = WalCheckpointer(path)
+        self._checkpointer.start()
+        self._queue_cache: dict[str, QueueRecord] = {}
+        self._cached_data_version: int | None = None
         self._counting_lock = threading.Lock()
         self._counting_db = connect(path)
         self._signals = QueueSignals()
@@ -80,6 +86,7 @@ class EmbeddedStore:
         self._sweep_requested.set()
         if self._sweeper.is_alive():
             self._sweeper.join()
+        self._checkpointer.stop()
         with self._counting_lock:
             self._counting_db.close()
         with self._lock:
@@ -89,7 +96,7 @@ class EmbeddedStore:
     # --- queues -------------------------------------------------------------------------
 
     def create_queue(self, record: QueueRecord) -> tuple[QueueRecord, bool]:
-        with self._transaction() as db:
+        with self._queues_transaction() as db:
             inserted = db.execute(
                 """
                 INSERT INTO queues (name, queue_id, fifo, attributes, tags, created_at_ms, last_modified_at_ms,
@@ -116,9 +123,21 @@ class EmbeddedStore:
         return queue_record(existing), False
 
     def get_queue(self, name: str) -> QueueRecord | None:
+        # Every request reads its queue first. Records are kept until this store changes a queue,
+        # or another connection writes to the file (PRAGMA data_version then moves on).
         with self._lock:
+            data_version = self._db.execute("PRAGMA data_version").fetchone()[0]
+            if data_version != self._cached_data_version:
+                self._queue_cache.clear()
+                self._cached_data_version = data_version
+            cached = self._queue_cache.get(name)
+            if cached is not None:
+                return cached
             row = _select_queue(self._db, name)
-        return None if row is None else queue_record(row)
+            if row is None:
+                return None
+            record = self._queue_cache[name] = queue_record(row)
+        return record
 
     def list_queue_names(self, prefix: str, after: str | None, limit: int) -> list[str]:
         with self._lock:
@@ -148,7 +167,7 @@ class EmbeddedStore:
             changes["tags"] = encode_strings(tags)
         if modified_at_ms is not None:
             changes["last_modified_at_ms"] = modified_at_ms
-        with self._transaction() as db:
+        with self._queues_transaction() as db:
             if changes:
                 assignments = ", ".join(f"{column} = :{column}" for column in changes)
                 db.execute(f"UPDATE queues SET {assignments} WHERE name = :name", {**changes, "name": name})
@@ -156,7 +175,7 @@ class EmbeddedStore:
         return None if row is None else queue_record(row)
 
     def delete_queue(self, name: str, *, now_ms: int) -> bool:
-        with self._transaction() as db:
+        with self._queues_transaction() as db:
             row = _select_queue(db, name)
             if row is None:
                 return False
@@ -179,7 +198,7 @@ class EmbeddedStore:
         return None if row is None else row["deleted_at_ms"]
 
     def purge_queue(self, name: str, *, now_ms: int, min_interval_ms: int) -> PurgeOutcome:
-        with self._transaction() as db:
+        with self._queues_transaction() as db:
             row = _select_queue(db, name)
             if row is None:
                 return PurgeOutcome.GONE
@@ -234,16 +253,10 @@ class EmbeddedStore:
 
     def delete_message(self, queue: QueueRecord, message_id: str) -> bool:
         with self._transaction() as db:
-            row = message_statements.live_message(db, queue.queue_id, message_id)
-            if row is None:
-                return False
-            db.execute("DELETE FROM messages WHERE rowid = ?", (row["rowid"],))
-            released = row["group_id"] is not None and groups.refresh_head(
-                db, queue.queue_id, row["generation"], row["group_id"]
-            )
+            outcome, released = _delete_message(db, queue.queue_id, message_id)
         if released:
             self._signals.announce(queue.queue_id)
-        return True
+        return outcome is VisibilityOutcome.CHANGED
 
     def change_visibility(
         self,
@@ -323,6 +336,25 @@ class EmbeddedStore:
         if released:
             self._signals.announce(queue.queue_id)
         return outcome
+
+    def delete_messages(
+        self, queue: QueueRecord, leases: Sequence[LeasedReceipt], *, now_ms: int
+    ) -> list[VisibilityOutcome]:
+        outcomes = []
+        released = False
+        with self._transaction() as db:
+            for lease in leases:
+                if queue.fifo:
+                    outcome, freed = fifo.delete_leased_message(
+                        db, queue.queue_id, lease.message_id, lease_token=lease.lease_token, now_ms=now_ms
+                    )
+                else:
+                    outcome, freed = _delete_message(db, queue.queue_id, lease.message_id)
+                outcomes.append(outcome)
+                released = released or freed
+        if released:
+            self._signals.announce(queue.queue_id)
+        return outcomes
 
     def get_leased_messages(self, queue: QueueRecord, leases: Sequence[LeasedReceipt]) -> list[StoredMessage]:
         with self._lock:
@@ -460,6 +492,13 @@ class EmbeddedStore:
             self._signals.announce(dead_letter.queue.queue_id)
 
     @contextmanager
+    def _queues_transaction(self) -> Iterator[sqlite3.Connection]:
+        """A transaction that may change queue records: cached ones are dropped before it runs."""
+        with self._transaction() as db:
+            self._queue_cache.clear()
+            yield db
+
+    @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
@@ -491,6 +530,16 @@ class EmbeddedStore:
     def _sweep_chunk(self) -> bool:
         with self._transaction() as db:
             return sweep_chunk(db)
+
+
+def _delete_message(db: sqlite3.Connection, queue_id: str, message_id: str) -> tuple[VisibilityOutcome, bool]:
+    """Delete whatever its lease: CHANGED or GONE, and whether that released a FIFO group to receivers."""
+    row = message_statements.live_message(db, queue_id, message_id)
+    if row is None:
+        return VisibilityOutcome.GONE, False
+    db.execute("DELETE FROM messages WHERE rowid = ?", (row["rowid"],))
+    released = row["group_id"] is not None and groups.refresh_head(db, queue_id, row["generation"], row["group_id"])
+    return VisibilityOutcome.CHANGED, released
 
 
 def _select_queue(db: sqlite3.Connection, name: str) -> sqlite3.Row | None:

@@ -24,11 +24,12 @@ def queue_record(row: sqlite3.Row) -> QueueRecord:
     )
 
 
-def stored_message(row: sqlite3.Row) -> StoredMessage:
+def stored_message(row: sqlite3.Row, content: sqlite3.Row) -> StoredMessage:
+    """A message from its row in `messages` and its row in `message_contents`."""
     return StoredMessage(
         message_id=row["message_id"],
-        body=row["body"],
-        attributes=decode_message_attributes(row["attributes"]),
+        body=content["body"],
+        attributes=decode_message_attributes(content["attributes"]),
         system_attributes=json.loads(row["system_attributes"]),
         sent_at_ms=row["sent_at_ms"],
         receive_count=row["receive_count"],

@@ -15,12 +15,7 @@ from dynaqueue.domain.model import (
     VisibilityOutcome,
 )
 from dynaqueue.storage import embedded_groups as groups
-from dynaqueue.storage.embedded_codec import (
-    encode_message_attributes,
-    encode_strings,
-    sequence_number,
-    stored_message,
-)
+from dynaqueue.storage.embedded_codec import encode_strings, sequence_number, stored_message
 from dynaqueue.storage.embedded_messages import (
     CURRENT_GENERATION,
     EXPIRED_ROWS_PER_CLAIM,
@@ -28,6 +23,7 @@ from dynaqueue.storage.embedded_messages import (
     lease_message,
     live_message,
     move_to_dead_letter,
+    put_contents,
 )
 
 # Sequence numbers are the send instant in ms followed by six counter digits: large, time-ordered
@@ -47,9 +43,9 @@ LIMIT :limit
 """
 
 _LEASED_MESSAGE = f"""
-SELECT message_id, body, attributes, system_attributes, sent_at_ms, receive_count, first_received_at_ms,
-    lease_token, sequence
-FROM messages
+SELECT message_id, message_contents.body, message_contents.attributes, system_attributes, sent_at_ms,
+    receive_count, first_received_at_ms, lease_token, sequence
+FROM messages JOIN message_contents ON message_rowid = messages.rowid
 WHERE queue_id = :queue_id AND message_id = :message_id AND generation = {CURRENT_GENERATION}
     AND lease_token = :lease_token
 """
@@ -151,7 +147,7 @@ def get_leased_messages(db: sqlite3.Connection, queue_id: str, leases: Sequence[
         ).fetchone()
         for lease in leases
     )
-    return [stored_message(row) for row in rows if row is not None]
+    return [stored_message(row, row) for row in rows if row is not None]
 
 
 def keep_sends_racing_a_purge(db: sqlite3.Connection, queue_id: str, generation: int, *, purged_at_ms: int) -> None:
@@ -246,19 +242,17 @@ class _GroupClaim:
 
 
 def _insert_message(db: sqlite3.Connection, queue_id: str, generation: int, message: NewMessage, sequence: int) -> None:
-    db.execute(
+    inserted = db.execute(
         """
         INSERT INTO messages (queue_id, generation, message_id, body, attributes, system_attributes,
             sent_at_ms, visible_at_ms, receive_count, group_id, sequence)
-        VALUES (:queue_id, :generation, :message_id, :body, :attributes, :system_attributes,
+        VALUES (:queue_id, :generation, :message_id, '', '', :system_attributes,
             :sent_at_ms, :visible_at_ms, 0, :group_id, :sequence)
         """,
         {
             "queue_id": queue_id,
             "generation": generation,
             "message_id": message.message_id,
-            "body": message.body,
-            "attributes": encode_message_attributes(message.attributes),
             "system_attributes": encode_strings(message.system_attributes),
             "sent_at_ms": message.sent_at_ms,
             "visible_at_ms": message.visible_at_ms,
@@ -266,6 +260,7 @@ def _insert_message(db: sqlite3.Connection, queue_id: str, generation: int, mess
             "sequence": sequence,
         },
     )
+    put_contents(db, [(inserted.lastrowid, message)])
 
 
 def _forget_expired_sends(

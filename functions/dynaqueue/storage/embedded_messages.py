@@ -29,9 +29,10 @@ SET visible_at_ms = :visible_at_ms,
     first_received_at_ms = COALESCE(first_received_at_ms, :now_ms),
     lease_token = :lease_token
 WHERE rowid = :rowid
-RETURNING message_id, body, attributes, system_attributes, sent_at_ms, receive_count, first_received_at_ms,
-    lease_token, sequence
+RETURNING message_id, system_attributes, sent_at_ms, receive_count, first_received_at_ms, lease_token, sequence
 """
+
+_CONTENT = "SELECT body, attributes FROM message_contents WHERE message_rowid = ?"
 
 # A move re-homes the row in place, so the message is in exactly one queue at every commit.
 _MOVE = """
@@ -69,22 +70,36 @@ def put_messages(db: sqlite3.Connection, queue_id: str, messages: Sequence[NewMe
         """
         INSERT INTO messages (queue_id, generation, message_id, body, attributes, system_attributes,
             sent_at_ms, visible_at_ms, receive_count)
-        SELECT :queue_id, generation, :message_id, :body, :attributes, :system_attributes,
-            :sent_at_ms, :visible_at_ms, 0
+        SELECT :queue_id, generation, :message_id, '', '', :system_attributes, :sent_at_ms, :visible_at_ms, 0
         FROM queues WHERE queue_id = :queue_id
         """,
         [
             {
                 "queue_id": queue_id,
                 "message_id": message.message_id,
-                "body": message.body,
-                "attributes": encode_message_attributes(message.attributes),
                 "system_attributes": encode_strings(message.system_attributes),
                 "sent_at_ms": message.sent_at_ms,
                 "visible_at_ms": message.visible_at_ms,
             }
             for message in messages
         ],
+    )
+    # The rows just written (none if the queue is gone), found by their unique message ids.
+    placeholders = ",".join("?" * len(messages))
+    rowids = dict(
+        db.execute(
+            f"SELECT message_id, rowid FROM messages WHERE queue_id = ? AND message_id IN ({placeholders})",
+            [queue_id, *(message.message_id for message in messages)],
+        ).fetchall()
+    )
+    put_contents(db, [(rowids[m.message_id], m) for m in messages if m.message_id in rowids])
+
+
+def put_contents(db: sqlite3.Connection, rows: Sequence[tuple[int, NewMessage]]) -> None:
+    """Store the body and user attributes of messages whose rows are written, by their rowids."""
+    db.executemany(
+        "INSERT INTO message_contents (message_rowid, body, attributes) VALUES (?, ?, ?)",
+        [(rowid, message.body, encode_message_attributes(message.attributes)) for rowid, message in rows],
     )
 
 
@@ -166,7 +181,7 @@ def lease_message(db: sqlite3.Connection, rowid: int, *, now_ms: int, visibility
             "lease_token": uuid.uuid4().hex,
         },
     ).fetchone()
-    return stored_message(leased)
+    return stored_message(leased, db.execute(_CONTENT, (rowid,)).fetchone())
 
 
 def count_messages(db: sqlite3.Connection, queue_id: str, *, now_ms: int, retention_ms: int) -> MessageCounts:

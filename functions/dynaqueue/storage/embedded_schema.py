@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sqlite3
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # The tables as schema version 2 left them; a new file starts here and takes every migration.
 # Frozen: a later change goes into a new migration, so old files and new ones end up alike.
@@ -129,9 +129,29 @@ CREATE UNIQUE INDEX IF NOT EXISTS move_tasks_one_active
     ON move_tasks (source_queue_id) WHERE status IN ('RUNNING', 'CANCELLING');
 """
 
+# Version 4: message content (body and user attributes) in a table of its own. SQLite rewrites a
+# row whole on every update, so each lease, visibility change or move rewrote the content with
+# it, 64 KB bodies included; now they rewrite a row of about a hundred bytes. The old columns stay
+# (dropping columns needs a newer SQLite than some Pythons ship) and hold '' from now on.
+_TO_VERSION_4 = """
+CREATE TABLE IF NOT EXISTS message_contents (
+    message_rowid INTEGER PRIMARY KEY,
+    body TEXT NOT NULL,
+    attributes TEXT NOT NULL
+);
+INSERT OR IGNORE INTO message_contents (message_rowid, body, attributes)
+    SELECT rowid, body, attributes FROM messages WHERE body != '' OR attributes != '';
+UPDATE messages SET body = '', attributes = '' WHERE body != '' OR attributes != '';
+-- Whatever deletes a message (settling, expiry, sweeping, a move's duplicate) deletes its content.
+CREATE TRIGGER IF NOT EXISTS message_contents_follow_their_message AFTER DELETE ON messages
+BEGIN
+    DELETE FROM message_contents WHERE message_rowid = old.rowid;
+END;
+"""
+
 # Each entry takes a file from the version it is keyed by to the next one.
-_MIGRATIONS = {0: VERSION_2_SCHEMA, 2: _TO_VERSION_3}
-_NEXT_VERSION = {0: 2, 2: 3}
+_MIGRATIONS = {0: VERSION_2_SCHEMA, 2: _TO_VERSION_3, 3: _TO_VERSION_4}
+_NEXT_VERSION = {0: 2, 2: 3, 3: 4}
 
 
 def connect(path: str | os.PathLike[str]) -> sqlite3.Connection:

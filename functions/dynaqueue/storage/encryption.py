@@ -40,9 +40,11 @@ class EncryptingStore:
     none of them returns or takes message content, so there is nothing to seal or open.
     """
 
-    def __init__(self, inner: QueueStore, keys: DataKeyCache) -> None:
+    def __init__(self, inner: QueueStore, keys: DataKeyCache, *, compress: bool = True) -> None:
+        """`compress`: shrink large payloads before sealing; worth its CPU only where stored bytes are billed."""
         self._inner = inner
         self._keys = keys
+        self._compress = compress
 
     @property
     def inner(self) -> QueueStore:
@@ -112,7 +114,11 @@ class EncryptingStore:
         # A KMS refusal raises here, before anything is stored.
         key = self._keys.sealing_key(master_key_id, _reuse_ms(queue))
         return [
-            replace(message, body=seal(key, message.message_id, message.body, message.attributes), attributes={})
+            replace(
+                message,
+                body=seal(key, message.message_id, message.body, message.attributes, compress=self._compress),
+                attributes={},
+            )
             for message in messages
         ]
 
