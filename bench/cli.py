@@ -1,4 +1,7 @@
-"""`python -m bench run`: measure every peer with the same workload and write the report."""
+"""`python -m bench run`: measure every peer with the same workload and write the report.
+
+`python -m bench units`: measure DynamoDB request units per message lifecycle and price them against SQS.
+"""
 
 from __future__ import annotations
 
@@ -17,13 +20,18 @@ from bench.depth import FULL_SAMPLES, QUICK_SAMPLES, depths, measure_depth
 from bench.localstack_venv import Unavailable
 from bench.machine import describe_machine
 from bench.peers import PEERS, running_peer
-from bench.plot import plot_throughput
+from bench.plot import plot_costs, plot_throughput
 from bench.report import RunReport, render, render_cold_start
 from bench.scenarios import Scenario, scenarios
+from bench.units import MESSAGES, SCENARIOS, measure
+from bench.units_report import UnitsReport, lifecycle_costs
+from bench.units_report import render as render_units
 from bench.workload import ScenarioResult, run_scenario
 
 DEFAULT_OUT = Path("docs/benchmarks.md")
 COLD_START_OUT = Path("docs/cold-start.md")
+UNITS_OUT = Path("docs/request-units.md")
+COST_PLOT_FILE = "benchmarks-cost.png"
 CACHE_DIR = Path(".bench")
 
 
@@ -48,6 +56,12 @@ def _parser() -> argparse.ArgumentParser:
         "--out", type=Path, default=COLD_START_OUT, help=f"the Markdown report (default {COLD_START_OUT})"
     )
     cold.set_defaults(run=_cold_start)
+    units = commands.add_parser("units", help="measure DynamoDB request units per message on moto and price them")
+    units.add_argument("--out", type=Path, default=UNITS_OUT, help=f"the Markdown report (default {UNITS_OUT})")
+    units.add_argument(
+        "--messages", type=int, default=MESSAGES, help=f"messages per scenario, a multiple of 10 (default {MESSAGES})"
+    )
+    units.set_defaults(run=_units)
     return parser
 
 
@@ -59,6 +73,36 @@ def _cold_start(args: argparse.Namespace, arguments: list[str]) -> int:
     started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     args.out.write_text(render_cold_start(measured, command=command, started_utc=started, machine=describe_machine()))
     _say(f"import {measured.import_ms:.0f} ms + first request {measured.first_request_ms:.0f} ms; wrote {args.out}")
+    return 0
+
+
+def _units(args: argparse.Namespace, arguments: list[str]) -> int:
+    if args.messages < 10 or args.messages % 10:
+        print("--messages must be a positive multiple of 10", file=sys.stderr)
+        return 2
+    started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    began = time.monotonic()
+    results = []
+    for scenario in SCENARIOS:
+        result = measure(scenario, args.messages)
+        _, write, read = result.per_message(result.lifecycle)
+        _say(f"  {scenario.label}: {write:g} WRU, {read:g} RRU per message")
+        results.append(result)
+    plot_path = args.out.with_name(COST_PLOT_FILE)
+    costs = [lifecycle_costs(result) for result in results]
+    labels = [result.scenario.label for result in results]
+    plotted = plot_costs(labels, [cost.dynaqueue for cost in costs], [cost.sqs for cost in costs], plot_path)
+    report = UnitsReport(
+        command=" ".join(["python -m bench", *arguments]),
+        started_utc=started,
+        seconds=time.monotonic() - began,
+        versions={name: version for name, version in _versions().items() if name != "localstack-core"},
+        results=results,
+        plot_file=plot_path.name if plotted else None,
+    )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(render_units(report))
+    _say(f"wrote {args.out}" + (f" and {plot_path}" if plotted else " (no plot: matplotlib is not installed)"))
     return 0
 
 
@@ -103,7 +147,9 @@ def _measure_peer(peer: str, matrix: list[Scenario], unavailable: dict[str, str]
     try:
         with running_peer(peer, CACHE_DIR) as running:
             for scenario in matrix:
+                cpu_before = running.cpu_seconds()
                 result = run_scenario(running.endpoint, peer, scenario)
+                result.server_cpu_seconds = running.cpu_seconds() - cpu_before
                 _say(f"  {scenario.name}: {result.messages_per_second:,.0f} msg/s, {result.lost} missing {result.note}")
                 results.append(result)
     except Unavailable as reason:

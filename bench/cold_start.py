@@ -20,8 +20,6 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from stacks.bundling import LocalPythonBundling, asset_hash, runtime_requirements
-
 # Import names of the distributions in stacks.bundling.RUNTIME_PROVIDED (what the Lambda runtime ships).
 _RUNTIME_MODULES = ("boto3", "botocore", "s3transfer", "jmespath", "urllib3", "dateutil", "six.py")
 SAMPLES = 7
@@ -86,6 +84,9 @@ def measure_cold_start(cache_dir: Path, *, samples: int = SAMPLES) -> ColdStart:
 
 def build_asset(cache_dir: Path) -> Path:
     """The asset for this machine, rebuilt only when its sources or requirements change."""
+    # Imported here: the CDK starts a Node runtime as it loads, which the other commands do not need.
+    from stacks.bundling import LocalPythonBundling, asset_hash, runtime_requirements
+
     python_version = f"{sys.version_info.major}.{sys.version_info.minor}"
     requirements = runtime_requirements()
     platforms = _wheel_platforms()

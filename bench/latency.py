@@ -24,6 +24,16 @@ class LatencyRecorder:
         with self._lock:
             self._samples[operation].append(seconds * 1000.0)
 
+    def samples(self) -> dict[str, list[float]]:
+        """A copy of the raw samples (ms), so another process can merge them before percentiles are taken."""
+        with self._lock:
+            return {operation: list(samples) for operation, samples in self._samples.items()}
+
+    def merge(self, samples_ms: dict[str, list[float]]) -> None:
+        with self._lock:
+            for operation, samples in samples_ms.items():
+                self._samples[operation].extend(samples)
+
     def summaries(self) -> dict[str, Summary]:
         with self._lock:
             return {operation: summarise(samples) for operation, samples in sorted(self._samples.items())}

@@ -25,6 +25,8 @@ VENV_BIN = Path(sys.executable).parent
 class RunningPeer:
     name: str
     endpoint: str
+    # CPU seconds the peer's server processes have used so far.
+    cpu_seconds: Callable[[], float]
 
 
 @contextmanager
@@ -39,7 +41,7 @@ def running_peer(name: str, cache_dir: Path, *, data_dir: Path | None = None) ->
                 f"{name} did not start within {START_TIMEOUT_SECONDS} s: {process.log_tail(1)} "
                 f"(log: {process.log_path})"
             )
-        yield RunningPeer(name, f"http://{LOOPBACK}:{port}")
+        yield RunningPeer(name, f"http://{LOOPBACK}:{port}", process.cpu_seconds)
     finally:
         process.stop()
 

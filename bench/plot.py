@@ -33,3 +33,37 @@ def plot_throughput(results: list[ScenarioResult], peers: list[str], path: Path)
     figure.savefig(path, dpi=100)
     plt.close(figure)
     return True
+
+
+def plot_costs(labels: list[str], dynaqueue_usd: list[float], sqs_usd: list[float], path: Path) -> bool:
+    """Horizontal bars of US dollars per million messages per scenario, dynaqueue next to Amazon SQS.
+
+    Log scale: dynaqueue costs from a few to over a hundred times SQS's price, so linear bars would
+    flatten SQS to nothing. Writes the PNG; False when matplotlib is not installed (the `bench` extra).
+    """
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    height = 0.4
+    figure, axes = plt.subplots(figsize=(10, 0.45 * len(labels) + 1.5))
+    positions = list(range(len(labels)))
+    dynaqueue_label = "dynaqueue (DynamoDB + HTTP API + Lambda)"
+    axes.barh([p - height / 2 for p in positions], dynaqueue_usd, height, label=dynaqueue_label)
+    axes.barh([p + height / 2 for p in positions], sqs_usd, height, label="Amazon SQS")
+    axes.set_yticks(positions)
+    axes.set_yticklabels(labels)
+    axes.invert_yaxis()  # first scenario on top, as in the report's tables
+    axes.set_xscale("log")
+    axes.set_xlabel("US dollars per million messages (send → receive → delete), log scale")
+    axes.set_title("Cost per million messages, us-east-1")
+    axes.grid(axis="x", which="both", alpha=0.3)
+    axes.legend(loc="lower right")
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+    return True

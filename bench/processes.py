@@ -49,6 +49,19 @@ class ServerProcess:
                 self._process.wait(STOP_GRACE_SECONDS)
         self._log.close()
 
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by every live process of the server's group, and by children it reaped."""
+        total = 0.0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                # Fields after the command name, which is in parentheses and may hold spaces.
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue  # the process ended while being read
+            if int(fields[2]) == self._process.pid:  # its process group
+                total += sum(int(value) for value in fields[11:15])  # utime, stime, cutime, cstime
+        return total / os.sysconf("SC_CLK_TCK")
+
     def log_tail(self, lines: int = 5) -> str:
         try:
             text = self.log_path.read_text(errors="replace")

@@ -6,6 +6,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from bench.client_pool import CLIENT_PROCESSES
 from bench.cold_start import ColdStart
 from bench.depth import DepthResult
 from bench.latency import Summary
@@ -37,6 +38,7 @@ def render(report: RunReport) -> str:
         _header(report),
         _throughput(report),
         _ratios(report),
+        _server_cpu(report),
         _latency(report),
         _delivery(report),
         _depths(report),
@@ -77,8 +79,9 @@ Versions: {versions}.
 
 ## Workload
 
-The same for every peer, through boto3 clients: {PRODUCERS} producer and {CONSUMERS} consumer threads in one
-process; consumers long-poll (`WaitTimeSeconds={WAIT_TIME_SECONDS}`), then delete what they received.
+The same for every peer, through boto3 clients: {PRODUCERS} producer and {CONSUMERS} consumer threads, each with
+its own client, split evenly over {CLIENT_PROCESSES} client processes so that the client side is not held to
+one CPU by Python's GIL; consumers long-poll (`WaitTimeSeconds={WAIT_TIME_SECONDS}`), then delete what they received.
 Bodies of {", ".join(f"{size // 1024} KB" for size in sizes)} (the message id, then seeded random letters and
 digits, which compress to about 75% like mixed text); "batch" scenarios use SendMessageBatch,
 ReceiveMessage with up to the batch size and DeleteMessageBatch (batch size {batch_sizes}: within the
@@ -145,6 +148,43 @@ def _ratio(base: ScenarioResult | None, other: ScenarioResult | None) -> float |
     if base is None or other is None or other.messages_per_second <= 0:
         return None
     return base.messages_per_second / other.messages_per_second
+
+
+def _server_cpu(report: RunReport) -> str:
+    peers = _measured(report)
+    results = _by_key(report)
+    if not any(result.server_cpu_ms_per_message for result in report.results):
+        return ""
+    base, others = peers[0], peers[1:]
+    rows = []
+    logs: dict[str, list[float]] = {peer: [] for peer in others}
+    for scenario in report.scenarios:
+        costs = [_cpu_cost(results.get((scenario.name, peer))) for peer in peers]
+        cells = [f"{cost:.2f}" if cost else "—" for cost in costs]
+        for peer, cost in zip(others, costs[1:], strict=True):
+            ratio = cost / costs[0] if cost and costs[0] else None
+            cells.append(f"{ratio:.2f}x" if ratio else "—")
+            if ratio:
+                logs[peer].append(math.log(ratio))
+        rows.append(f"| {scenario.name} | " + " | ".join(cells) + " |")
+    means = [f"**{math.exp(sum(values) / len(values)):.2f}x**" if values else "—" for values in logs.values()]
+    rows.append("| geometric mean | " + " | ".join([*[""] * len(peers), *means]) + " |")
+    title = (
+        "## Server CPU per message (ms)\n\n"
+        "CPU time of each peer's server processes (user + system, from /proc) during the scenario, divided by the "
+        "messages delivered. On a machine this small the boto3 clients need more CPU than the server does, and "
+        "they share the same cores, so throughput ratios understate how much less work one server does than "
+        f"another; this is that work. Ratios: each peer's CPU per message ÷ {base}'s (above 1: {base} needs less)."
+    )
+    columns = ["scenario", *peers, *(f"{peer} ÷ {base}" for peer in others)]
+    return _table(title, columns, rows)
+
+
+def _cpu_cost(result: ScenarioResult | None) -> float | None:
+    # A scenario cut short by its deadline measured a peer stuck, not working: its figure would mislead.
+    if result is None or result.note:
+        return None
+    return result.server_cpu_ms_per_message
 
 
 def _latency(report: RunReport) -> str:

@@ -1,29 +1,27 @@
-"""One scenario against one peer: producers send, long-polling consumers receive and delete, delivery checked."""
+"""One scenario against one peer: producers send, long-polling consumers receive and delete, delivery checked.
+
+The producers and consumers run as threads in several client processes (bench/client_pool.py says why and
+how many); this module creates the queue, runs them against it, and merges what they report into one result.
+"""
 
 from __future__ import annotations
 
 import contextlib
-import random
-import string
-import threading
 import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from bench.client_pool import ClientPool, assignments
+from bench.client_process import Finished
 from bench.clients import sqs_client
+from bench.delivery import DeliveryTally
 from bench.latency import LatencyRecorder, Summary
-from bench.scenarios import FIFO_GROUPS, WAIT_TIME_SECONDS, Scenario
+from bench.scenarios import Scenario
 
 # Longer than any quick or full run, so a message is only seen twice if a peer redelivers early.
 VISIBILITY_TIMEOUT_SECONDS = 300
-# After the deadline, calls still in flight get this long before their threads are abandoned.
-STRAGGLER_SECONDS = 10
-CLIENT_SETUP_SECONDS = 60
-# Random letters and digits, made once: a repeated byte would let a peer that compresses look faster
-# than it would be with real payloads. Seeded, so every run and every peer gets the same bodies.
-_FILLER = "".join(random.Random(20261125).choices(string.ascii_letters + string.digits, k=1024 * 1024))
 
 
 @dataclass
@@ -41,95 +39,70 @@ class ScenarioResult:
     messages_per_second: float = 0.0
     latency: dict[str, Summary] = field(default_factory=dict)
     note: str = ""
+    # What the server processes used during the scenario, set by the caller that can see them.
+    server_cpu_seconds: float = 0.0
 
-
-class _Tally:
-    """What the consumers saw, shared between their threads."""
-
-    def __init__(self, expected: int) -> None:
-        self._lock = threading.Lock()
-        self.seen: Counter[str] = Counter()
-        self.expected = expected
-        self.errors: Counter[str] = Counter()
-        self.last_delivery = 0.0
-        self.all_delivered = threading.Event()
-        # Deliveries after the deadline are not counted: they would stretch the measured interval.
-        self.closed = False
-
-    def close(self) -> None:
-        with self._lock:
-            self.closed = True
-
-    def delivered(self, message_ids: list[str]) -> None:
-        with self._lock:
-            if self.closed:
-                return
-            self.seen.update(message_ids)
-            self.last_delivery = time.perf_counter()
-            if len(self.seen) >= self.expected:
-                self.all_delivered.set()
-
-    def error(self, reason: str) -> None:
-        with self._lock:
-            self.errors[reason] += 1
+    @property
+    def server_cpu_ms_per_message(self) -> float | None:
+        return self.server_cpu_seconds * 1000 / self.delivered if self.delivered and self.server_cpu_seconds else None
 
 
 def run_scenario(endpoint: str, peer: str, scenario: Scenario) -> ScenarioResult:
     admin = sqs_client(endpoint)
     queue_url = _create_queue(admin, scenario)
     ids = [f"m{index:07d}" for index in range(scenario.messages)]
+    tally = DeliveryTally(len(ids))
+    try:
+        with ClientPool(assignments(endpoint, queue_url, scenario, ids)) as pool:
+            # The clock starts once every process has built its clients and is released.
+            started = pool.start_when_ready()
+            deadline = started + scenario.deadline_seconds
+            tally.close(deadline)
+            for delivery in pool.deliveries(until=deadline):
+                tally.delivered(delivery.message_ids, delivery.at)
+                if tally.complete:
+                    break
+            stopped = time.monotonic()
+            tally.close(stopped)
+            # Deliveries reported after the stop still count if they happened before it.
+            for delivery in pool.finish():
+                tally.delivered(delivery.message_ids, delivery.at)
+    finally:
+        _delete_queue(admin, queue_url)
+    finished = list(pool.finished.values())
+    sent = {message_id for report in finished for message_id in report.sent}
+    errors: Counter[str] = Counter()
     recorder = LatencyRecorder()
-    tally = _Tally(len(ids))
-    stop = threading.Event()
-    sent: set[str] = set()
-    # Clients are built before the clock starts: building one costs more than a call.
-    ready = threading.Barrier(scenario.consumers + scenario.producers + 1, timeout=CLIENT_SETUP_SECONDS)
-    consumers = [
-        threading.Thread(
-            target=_consume, args=(endpoint, queue_url, scenario, recorder, tally, stop, ready), daemon=True
-        )
-        for _ in range(scenario.consumers)
-    ]
-    producers = [
-        threading.Thread(
-            target=_produce,
-            args=(endpoint, queue_url, scenario, ids[index :: scenario.producers], recorder, tally, sent, ready),
-            daemon=True,
-        )
-        for index in range(scenario.producers)
-    ]
-    for thread in consumers + producers:
-        thread.start()
-    ready.wait()
-    started = time.perf_counter()
-    finished = tally.all_delivered.wait(scenario.deadline_seconds)
-    tally.close()
-    stop.set()
-    join_deadline = time.monotonic() + STRAGGLER_SECONDS
-    for thread in producers + consumers:
-        thread.join(timeout=max(0.0, join_deadline - time.monotonic()))
-    stragglers = sum(thread.is_alive() for thread in producers + consumers)
-    elapsed = (tally.last_delivery or time.perf_counter()) - started
-    note = "" if finished else f"deadline of {scenario.deadline_seconds:.0f} s reached"
-    if stragglers:
-        note += f"; {stragglers} threads still waiting on a call"
-    _delete_queue(admin, queue_url)
-    unique = len(tally.seen)
+    for report in finished:
+        errors.update(report.errors)
+        recorder.merge(report.latency_ms)
+    elapsed = (tally.last_delivery or stopped) - started
     return ScenarioResult(
         scenario=scenario.name,
         peer=peer,
         sent=len(sent),
         unsent=len(ids) - len(sent),
-        delivered=unique,
-        lost=len(sent - tally.seen.keys()),
-        duplicates=sum(tally.seen.values()) - unique,
-        errors=sum(tally.errors.values()),
-        error_reasons=dict(tally.errors.most_common(3)),
+        delivered=tally.unique,
+        lost=tally.missing(sent),
+        duplicates=tally.duplicates,
+        errors=sum(errors.values()),
+        error_reasons=dict(errors.most_common(3)),
         seconds=elapsed,
-        messages_per_second=unique / elapsed if elapsed > 0 else 0.0,
+        messages_per_second=tally.unique / elapsed if elapsed > 0 else 0.0,
         latency=recorder.summaries(),
-        note=note,
+        note=_note(scenario, tally, finished, pool.unreported),
     )
+
+
+def _note(scenario: Scenario, tally: DeliveryTally, finished: list[Finished], unreported: int) -> str:
+    note = "" if tally.complete else f"deadline of {scenario.deadline_seconds:.0f} s reached"
+    stragglers = sum(report.stragglers for report in finished)
+    if stragglers:
+        note += f"; {stragglers} threads still waiting on a call"
+    if unreported:
+        # Their sent ids and latencies are unknown: counted as not sent, left out of the percentiles.
+        note += f"; {unreported} client processes did not report and were stopped"
+    return note
 
 
 def _create_queue(client: Any, scenario: Scenario) -> str:
@@ -145,112 +118,3 @@ def _delete_queue(client: Any, queue_url: str) -> None:
     # A peer that cannot delete a queue still has its numbers reported.
     with contextlib.suppress(Exception):
         client.delete_queue(QueueUrl=queue_url)
-
-
-def _body(message_id: str, size: int) -> str:
-    """The id, then filler that compresses about as well as mixed text (to ~75%), not to nothing."""
-    prefix = message_id + ":"
-    return prefix + _FILLER[: max(0, size - len(prefix))]
-
-
-def _send_fields(message_id: str, scenario: Scenario) -> dict[str, str]:
-    fields = {"MessageBody": _body(message_id, scenario.body_bytes)}
-    if scenario.fifo:
-        # Many groups so that consumers are not serialised behind one group's in-flight message.
-        fields["MessageGroupId"] = f"g{int(message_id[1:]) % FIFO_GROUPS}"
-        fields["MessageDeduplicationId"] = message_id
-    return fields
-
-
-def _produce(
-    endpoint: str,
-    queue_url: str,
-    scenario: Scenario,
-    ids: list[str],
-    recorder: LatencyRecorder,
-    tally: _Tally,
-    sent: set[str],
-    ready: threading.Barrier,
-) -> None:
-    client = sqs_client(endpoint)
-    ready.wait()
-    size = scenario.batch_size
-    for start in range(0, len(ids), size):
-        chunk = ids[start : start + size]
-        began = time.perf_counter()
-        try:
-            if scenario.batched:
-                entries = [{"Id": message_id, **_send_fields(message_id, scenario)} for message_id in chunk]
-                response = client.send_message_batch(QueueUrl=queue_url, Entries=entries)
-                recorder.record("send_batch", time.perf_counter() - began)
-                accepted = [entry["Id"] for entry in response.get("Successful", [])]
-                for failure in response.get("Failed", []):
-                    tally.error(f"send_batch entry failed: {failure.get('Code')}")
-            else:
-                client.send_message(QueueUrl=queue_url, **_send_fields(chunk[0], scenario))
-                recorder.record("send", time.perf_counter() - began)
-                accepted = chunk
-        except Exception as error:
-            tally.error(_reason(error))
-            continue
-        # set.update is atomic under the GIL, so producers share the set without a lock.
-        sent.update(accepted)
-
-
-def _consume(
-    endpoint: str,
-    queue_url: str,
-    scenario: Scenario,
-    recorder: LatencyRecorder,
-    tally: _Tally,
-    stop: threading.Event,
-    ready: threading.Barrier,
-) -> None:
-    client = sqs_client(endpoint)
-    ready.wait()
-    maximum = scenario.batch_size if scenario.batched else 1
-    while not stop.is_set():
-        began = time.perf_counter()
-        try:
-            response = client.receive_message(
-                QueueUrl=queue_url, MaxNumberOfMessages=maximum, WaitTimeSeconds=WAIT_TIME_SECONDS
-            )
-        except Exception as error:
-            tally.error(_reason(error))
-            continue
-        messages = response.get("Messages", [])
-        if not messages:
-            # An empty long poll measures the wait, not the server; only deliveries are timed.
-            continue
-        recorder.record("receive", time.perf_counter() - began)
-        _delete(client, queue_url, messages, scenario, recorder, tally)
-        tally.delivered([message["Body"].split(":", 1)[0] for message in messages])
-
-
-def _delete(
-    client: Any,
-    queue_url: str,
-    messages: list[dict[str, Any]],
-    scenario: Scenario,
-    recorder: LatencyRecorder,
-    tally: _Tally,
-) -> None:
-    began = time.perf_counter()
-    try:
-        if scenario.batched:
-            entries = [{"Id": str(index), "ReceiptHandle": m["ReceiptHandle"]} for index, m in enumerate(messages)]
-            response = client.delete_message_batch(QueueUrl=queue_url, Entries=entries)
-            recorder.record("delete_batch", time.perf_counter() - began)
-            for failure in response.get("Failed", []):
-                tally.error(f"delete_batch entry failed: {failure.get('Code')}")
-            return
-        for message in messages:
-            began = time.perf_counter()
-            client.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
-            recorder.record("delete", time.perf_counter() - began)
-    except Exception as error:
-        tally.error(_reason(error))
-
-
-def _reason(error: Exception) -> str:
-    return f"{type(error).__name__}: {error}"[:160]

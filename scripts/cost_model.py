@@ -130,6 +130,36 @@ SCENARIOS = [
 ]
 
 
+@dataclass(frozen=True, slots=True)
+class Costs:
+    """US dollars per million messages: dynaqueue's parts, and Amazon SQS for the same messages."""
+
+    dynamodb: float
+    http_api: float
+    lambda_functions: float
+    sqs: float
+
+    @property
+    def dynaqueue(self) -> float:
+        return self.dynamodb + self.http_api + self.lambda_functions
+
+    @property
+    def ratio(self) -> float:
+        """How many times Amazon SQS's price dynaqueue costs."""
+        return self.dynaqueue / self.sqs
+
+
+def costs_per_million(scenario: Scenario, dynamo: Units) -> Costs:
+    """The cost of a million messages of `scenario` whose lifecycles take `dynamo` request units each."""
+    sqs_price = SQS_FIFO_REQUEST_USD if scenario.fifo else SQS_STANDARD_REQUEST_USD
+    return Costs(
+        dynamodb=(dynamo.write * WRITE_REQUEST_UNIT_USD + dynamo.read * READ_REQUEST_UNIT_USD) * MILLION,
+        http_api=scenario.http_api_requests() * HTTP_API_REQUEST_USD * MILLION,
+        lambda_functions=scenario.lambda_usd() * MILLION,
+        sqs=scenario.sqs_requests() * sqs_price * MILLION,
+    )
+
+
 def usd(value: float) -> str:
     return f"{value:,.2f}"
 
@@ -153,15 +183,11 @@ def render() -> str:
     ]
     for scenario in SCENARIOS:
         dynamo = scenario.dynamodb_units()
-        dynamo_usd = (dynamo.write * WRITE_REQUEST_UNIT_USD + dynamo.read * READ_REQUEST_UNIT_USD) * MILLION
-        api_usd = scenario.http_api_requests() * HTTP_API_REQUEST_USD * MILLION
-        lambda_usd = scenario.lambda_usd() * MILLION
-        total = dynamo_usd + api_usd + lambda_usd
-        sqs_price = SQS_FIFO_REQUEST_USD if scenario.fifo else SQS_STANDARD_REQUEST_USD
-        sqs_usd = scenario.sqs_requests() * sqs_price * MILLION
+        costs = costs_per_million(scenario, dynamo)
         lines.append(
-            f"| {scenario.label} | {units(dynamo.write)} / {units(dynamo.read)} | {usd(dynamo_usd)} "
-            f"| {usd(api_usd)} | {usd(lambda_usd)} | **{usd(total)}** | **{usd(sqs_usd)}** | {total / sqs_usd:.0f}x |"
+            f"| {scenario.label} | {units(dynamo.write)} / {units(dynamo.read)} | {usd(costs.dynamodb)} "
+            f"| {usd(costs.http_api)} | {usd(costs.lambda_functions)} | **{usd(costs.dynaqueue)}** "
+            f"| **{usd(costs.sqs)}** | {costs.ratio:.0f}x |"
         )
     lines += [
         "",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import json
 import math
 import random
 import uuid
@@ -14,6 +13,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from bench.bodies import one_kilobyte_json
 from dynaqueue.domain.model import NewMessage, QueueRecord
 from dynaqueue.storage.capacity import CapacityMeter, item_size
 from dynaqueue.storage.dynamo import DynamoStore
@@ -66,31 +66,6 @@ def _queue_record(name: str = "orders") -> QueueRecord:
         created_at_ms=T0,
         last_modified_at_ms=T0,
     )
-
-
-def one_kilobyte_json(seed: int = 0) -> str:
-    """A realistic 1,024-byte JSON event: ids, timestamps, nested objects, a padded note."""
-    rng = random.Random(seed)
-    event = {
-        "eventId": str(uuid.UUID(int=rng.getrandbits(128))),
-        "type": "order.created",
-        "occurredAt": "2026-01-01T00:00:00.123Z",
-        "order": {
-            "id": f"ORD-{rng.randrange(10**9):09d}",
-            "customer": {"id": f"CUST-{rng.randrange(10**6):06d}", "email": "jane.doe@example.com"},
-            "lines": [
-                {"sku": f"SKU-{rng.randrange(10**5):05d}", "quantity": rng.randrange(1, 5), "priceCents": 1999 + i}
-                for i in range(5)
-            ],
-            "shipping": {"method": "express", "city": "Berlin", "postalCode": "10115", "country": "DE"},
-        },
-        "note": "",
-    }
-    missing = 1024 - len(json.dumps(event))
-    event["note"] = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz ") for _ in range(missing))
-    body = json.dumps(event)
-    assert len(body.encode()) == 1024
-    return body
 
 
 def new_message(body: str = "hello", *, sent_at_ms: int = T0) -> NewMessage:

@@ -16,9 +16,10 @@ from dynaqueue.domain import errors
 from dynaqueue.domain.checksums import md5_of_attributes, md5_of_body
 from dynaqueue.domain.model import MessageAttributeValue, MessageMove, ReceivedMessage, ReceiveRequest, SendRequest
 from dynaqueue.domain.service import QueueService
+from dynaqueue.storage.data_key_registry import DataKeyRegistry
 from dynaqueue.storage.data_keys import LOCAL_KEY_ID, DataKey, LocalKeyProvider
 from dynaqueue.storage.data_keys_cache import DataKeyCache
-from dynaqueue.storage.data_keys_envelope import ENVELOPE_MARKER
+from dynaqueue.storage.data_keys_envelope import ENVELOPE_MARKER, parse
 from dynaqueue.storage.embedded import EmbeddedStore
 from dynaqueue.storage.encryption import EncryptingStore
 from tests.fakes import FakeClock
@@ -114,14 +115,15 @@ def arn(name: str) -> str:
     ids=["default", "sse-sqs", "sse-kms"],
 )
 def test_an_encrypted_queue_stores_neither_body_nor_attribute_values(
-    service: QueueService, data_dir: Path, attributes: dict[str, str]
+    service: QueueService, store: EncryptingStore, data_dir: Path, attributes: dict[str, str]
 ) -> None:
     service.create_queue("secrets", attributes, {})
     sent = service.send_message("secrets", SendRequest(BODY, attributes=ATTRIBUTES, system_attributes=TRACE))
 
     [row] = stored_rows(data_dir)
     assert row["body"].startswith(ENVELOPE_MARKER)
-    assert json.loads(row["body"][1:])["k"] == LOCAL_KEY_ID
+    reference = parse(row["body"]).reference
+    assert reference is not None and DataKeyRegistry(store.inner).resolve(reference)[0] == LOCAL_KEY_ID
     assert json.loads(row["attributes"]) == {}
     raw = "".join(str(value) for value in tuple(row))
     for secret in SECRETS:
@@ -227,6 +229,38 @@ def test_messages_sealed_with_another_master_key_are_an_internal_error_not_garba
 
     with pytest.raises(errors.InternalError, match="cannot be decrypted"):
         receive(other, "secrets")
+
+
+def another_process(store: EncryptingStore, provider: CountingProvider, clock: FakeClock) -> QueueService:
+    """A service over the same file whose caches know nothing yet, as a second process's would."""
+    fresh = EncryptingStore(store.inner, DataKeyCache(provider, clock))
+    return QueueService(fresh, clock=clock, account_id=ACCOUNT, region="us-east-1", receipt_secret=SECRET)
+
+
+def test_another_process_finds_the_data_key_an_envelope_names_in_the_store(
+    service: QueueService, store: EncryptingStore, provider: CountingProvider, clock: FakeClock
+) -> None:
+    service.create_queue("secrets", {}, {})
+    service.send_message("secrets", SendRequest(BODY, attributes=ATTRIBUTES))
+
+    [received] = receive(another_process(store, provider, clock), "secrets")
+
+    assert (received.body, received.message_attributes) == (BODY, ATTRIBUTES)
+    assert provider.unwrapped == 1
+
+
+def test_an_envelope_whose_data_key_is_missing_from_the_store_is_an_internal_error(
+    service: QueueService, store: EncryptingStore, provider: CountingProvider, clock: FakeClock, data_dir: Path
+) -> None:
+    service.create_queue("secrets", {}, {})
+    service.send_message("secrets", SendRequest(BODY))
+    [row] = stored_rows(data_dir)
+    reference = parse(row["body"]).reference
+    assert reference is not None
+    store.inner.save_cursor("data-key:" + reference.hex(), None)
+
+    with pytest.raises(errors.InternalError, match="cannot be decrypted"):
+        receive(another_process(store, provider, clock), "secrets")
 
 
 def test_the_master_key_is_generated_once_owner_only_and_read_back(tmp_path: Path) -> None:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import base64
 import json
 
 import pytest
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from dynaqueue.domain.model import MessageAttributeValue
 from dynaqueue.storage.data_keys import DataKey, DataKeyUnreadable
-from dynaqueue.storage.data_keys_envelope import ENVELOPE_MARKER, open_envelope, parse, seal
+from dynaqueue.storage.data_keys_envelope import ENVELOPE_MARKER, key_reference, open_envelope, parse, seal
 
 KEY = DataKey(plaintext=bytes(range(32)), wrapped=b"wrapped-key", key_id="local")
 ATTRIBUTES = {"kind": MessageAttributeValue("String", string_value="order")}
@@ -47,3 +49,40 @@ def test_the_compression_flag_is_authenticated() -> None:
 def test_an_envelope_does_not_open_for_another_message() -> None:
     with pytest.raises(DataKeyUnreadable):
         open_envelope(parse(seal(KEY, "m-4", JSON_BODY, {})), KEY.plaintext, "m-5")
+
+
+def test_an_envelope_names_its_data_key_by_reference_not_by_the_key_itself() -> None:
+    other = DataKey(plaintext=KEY.plaintext, wrapped=b"another-wrapping", key_id="local")
+
+    envelope = parse(seal(KEY, "m-6", "a body", {}))
+
+    assert envelope.reference == key_reference(KEY) != key_reference(other)
+    assert (envelope.key_id, envelope.wrapped_key) == (None, None)
+    assert b"wrapped-key" not in seal(KEY, "m-6", "a body", {}).encode()
+
+
+def test_a_format_1_envelope_carrying_its_wrapped_key_still_opens() -> None:
+    nonce = bytes(12)
+    ciphertext = AESGCM(KEY.plaintext).encrypt(
+        nonce, b'{"kind":["String","order"]}\nold body', b"dynaqueue-envelope-v1:m-7"
+    )
+    stored = ENVELOPE_MARKER + json.dumps(
+        {"v": 1, "k": "local", "d": b64(KEY.wrapped), "n": b64(nonce), "c": b64(ciphertext)}
+    )
+
+    envelope = parse(stored)
+
+    assert (envelope.key_id, envelope.wrapped_key, envelope.reference) == ("local", KEY.wrapped, None)
+    assert open_envelope(envelope, KEY.plaintext, "m-7") == ("old body", ATTRIBUTES)
+
+
+def test_an_unknown_format_is_unreadable() -> None:
+    tampered = document(seal(KEY, "m-8", "a body", {}))
+    tampered["v"] = 3
+
+    with pytest.raises(DataKeyUnreadable):
+        parse(ENVELOPE_MARKER + json.dumps(tampered))
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()

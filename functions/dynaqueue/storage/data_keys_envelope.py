@@ -1,9 +1,14 @@
 """The envelope a sealed message is stored as: its body and user attributes under AES-256-GCM with a data key.
 
 The envelope replaces the stored body. It is U+FFFF, a character SQS refuses in message bodies
-(so no plaintext body can be mistaken for an envelope), then compact JSON: format version,
-master key id, the wrapped data key, the nonce and the ciphertext (both base64). The message id
-is authenticated with the ciphertext, so an envelope copied onto another message does not open.
+(so no plaintext body can be mistaken for an envelope), then compact JSON: format version, a
+reference to the data key, the nonce and the ciphertext (both base64). The message id is
+authenticated with the ciphertext, so an envelope copied onto another message does not open.
+
+Format 2 names its data key by a 16-byte reference (`key_reference`), and the wrapped key is kept
+once in the store (see data_key_registry), not in every message: a KMS-wrapped key and the master
+key's ARN take about 300 bytes, enough to push a sealed 1 KB message past DynamoDB's 1 KB write
+unit. Format 1 envelopes, which carry the master key id and the wrapped key themselves, still open.
 
 When the caller asks for it, payloads of 1 KB or more are zlib-compressed before sealing when that
 makes them smaller (`"z": 1`, also authenticated): ciphertext does not compress, so this is the only
@@ -15,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import os
 import zlib
@@ -28,7 +34,9 @@ from dynaqueue.domain.model import MessageAttributeValue
 from dynaqueue.storage.data_keys import NONCE_BYTES, DataKey, DataKeyUnreadable
 
 ENVELOPE_MARKER = "\uffff"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+_KEY_IN_ENVELOPE_VERSION = 1
+REFERENCE_BYTES = 16
 _SEPARATOR = b"\n"
 COMPRESS_FROM_BYTES = 1024
 # Fast, and within a few percent of the best ratio on JSON-like text.
@@ -37,13 +45,23 @@ _COMPRESSION_LEVEL = 1
 
 @dataclass(frozen=True, slots=True)
 class Envelope:
-    """A parsed envelope, before its data key is unwrapped."""
+    """A parsed envelope, before its data key is unwrapped.
 
-    key_id: str
-    wrapped_key: bytes
+    Format 2 has `reference`; format 1 has `key_id` and `wrapped_key` instead.
+    """
+
+    version: int
     nonce: bytes
     ciphertext: bytes
     compressed: bool = False
+    reference: bytes | None = None
+    key_id: str | None = None
+    wrapped_key: bytes | None = None
+
+
+def key_reference(key: DataKey) -> bytes:
+    """The name envelopes give `key`: a digest of its master key id and wrapped form, so never reused."""
+    return hashlib.sha256(key.key_id.encode() + b"\n" + key.wrapped).digest()[:REFERENCE_BYTES]
 
 
 def is_envelope(body: str) -> bool:
@@ -66,13 +84,12 @@ def seal(
         smaller = zlib.compress(payload, _COMPRESSION_LEVEL)
         compressed = len(smaller) < len(payload)
         payload = smaller if compressed else payload
-    ciphertext = AESGCM(key.plaintext).encrypt(nonce, payload, _associated_data(message_id, compressed=compressed))
+    associated_data = _associated_data(FORMAT_VERSION, message_id, compressed=compressed)
     document = {
         "v": FORMAT_VERSION,
-        "k": key.key_id,
-        "d": _b64(key.wrapped),
+        "r": _b64(key_reference(key)),
         "n": _b64(nonce),
-        "c": _b64(ciphertext),
+        "c": _b64(AESGCM(key.plaintext).encrypt(nonce, payload, associated_data)),
     }
     if compressed:
         document["z"] = 1
@@ -83,15 +100,18 @@ def parse(text: str) -> Envelope:
     """The parts of an envelope text; DataKeyUnreadable when it is not one this version can read."""
     try:
         document = json.loads(text[len(ENVELOPE_MARKER) :])
-        if document["v"] != FORMAT_VERSION:
-            raise DataKeyUnreadable(f"envelope format {document['v']} is not known")
-        return Envelope(
-            key_id=document["k"],
-            wrapped_key=base64.b64decode(document["d"], validate=True),
-            nonce=base64.b64decode(document["n"], validate=True),
-            ciphertext=base64.b64decode(document["c"], validate=True),
-            compressed=document.get("z") == 1,
-        )
+        version = document["v"]
+        common = {
+            "version": version,
+            "nonce": base64.b64decode(document["n"], validate=True),
+            "ciphertext": base64.b64decode(document["c"], validate=True),
+            "compressed": document.get("z") == 1,
+        }
+        if version == FORMAT_VERSION:
+            return Envelope(**common, reference=base64.b64decode(document["r"], validate=True))
+        if version == _KEY_IN_ENVELOPE_VERSION:
+            return Envelope(**common, key_id=document["k"], wrapped_key=base64.b64decode(document["d"], validate=True))
+        raise DataKeyUnreadable(f"envelope format {version} is not known")
     except (ValueError, KeyError, TypeError, binascii.Error):
         raise DataKeyUnreadable("the stored envelope is damaged") from None
 
@@ -99,7 +119,7 @@ def parse(text: str) -> Envelope:
 def open_envelope(envelope: Envelope, data_key: bytes, message_id: str) -> tuple[str, dict[str, MessageAttributeValue]]:
     """The body and user attributes sealed in `envelope` for message `message_id`."""
     try:
-        associated_data = _associated_data(message_id, compressed=envelope.compressed)
+        associated_data = _associated_data(envelope.version, message_id, compressed=envelope.compressed)
         payload = AESGCM(data_key).decrypt(envelope.nonce, envelope.ciphertext, associated_data)
         if envelope.compressed:
             payload = zlib.decompress(payload)
@@ -120,10 +140,10 @@ def _payload(body: str, attributes: Mapping[str, MessageAttributeValue]) -> byte
     return header + _SEPARATOR + body.encode("utf-8", "surrogatepass")
 
 
-def _associated_data(message_id: str, *, compressed: bool) -> bytes:
+def _associated_data(version: int, message_id: str, *, compressed: bool) -> bytes:
     # The compression flag is authenticated too: flipping it in the stored JSON makes the envelope not open.
     suffix = ":z" if compressed else ""
-    return f"dynaqueue-envelope-v{FORMAT_VERSION}:{message_id}{suffix}".encode()
+    return f"dynaqueue-envelope-v{version}:{message_id}{suffix}".encode()
 
 
 def _encode_attribute(value: MessageAttributeValue) -> list[str | None]:

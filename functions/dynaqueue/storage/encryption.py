@@ -26,9 +26,10 @@ from dynaqueue.domain.model import (
     StoredMessage,
 )
 from dynaqueue.domain.ports import QueueStore
+from dynaqueue.storage.data_key_registry import DataKeyRegistry
 from dynaqueue.storage.data_keys import DataKeyUnreadable
 from dynaqueue.storage.data_keys_cache import DataKeyCache
-from dynaqueue.storage.data_keys_envelope import is_envelope, open_envelope, parse, seal
+from dynaqueue.storage.data_keys_envelope import Envelope, is_envelope, key_reference, open_envelope, parse, seal
 
 DEFAULT_REUSE_SECONDS = 300
 
@@ -45,6 +46,7 @@ class EncryptingStore:
         self._inner = inner
         self._keys = keys
         self._compress = compress
+        self._registry = DataKeyRegistry(inner)
 
     @property
     def inner(self) -> QueueStore:
@@ -113,6 +115,7 @@ class EncryptingStore:
             return messages
         # A KMS refusal raises here, before anything is stored.
         key = self._keys.sealing_key(master_key_id, _reuse_ms(queue))
+        self._registry.register(key_reference(key), key)
         return [
             replace(
                 message,
@@ -128,11 +131,19 @@ class EncryptingStore:
     def _open(self, queue: QueueRecord, message: StoredMessage) -> StoredMessage:
         try:
             envelope = parse(message.body)
-            data_key = self._keys.opening_key(envelope.key_id, envelope.wrapped_key, _reuse_ms(queue))
+            key_id, wrapped_key = self._wrapped_key_of(envelope)
+            data_key = self._keys.opening_key(key_id, wrapped_key, _reuse_ms(queue))
             body, attributes = open_envelope(envelope, data_key, message.message_id)
         except DataKeyUnreadable as error:
             raise InternalError(f"Message {message.message_id} cannot be decrypted: {error}.") from error
         return replace(message, body=body, attributes=attributes)
+
+    def _wrapped_key_of(self, envelope: Envelope) -> tuple[str, bytes]:
+        if envelope.reference is not None:
+            return self._registry.resolve(envelope.reference)
+        if envelope.key_id is None or envelope.wrapped_key is None:
+            raise DataKeyUnreadable("the stored envelope names no data key")
+        return envelope.key_id, envelope.wrapped_key
 
 
 def encryption_key_of(queue: QueueRecord) -> tuple[bool, str | None]:
