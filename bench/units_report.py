@@ -134,12 +134,13 @@ def _sources(report: UnitsReport) -> str:
   receives first query emptied shards (0.5 RRU each), which is why FIFO receives read more than the tests'
   one-shard figures.
 - **SSE** queues (`SqsManagedSseEnabled=true`, the default for new queues) store an envelope: the body
-  zlib-compressed, sealed with a KMS data key, base64 in compact JSON, carrying the wrapped data key.
-  moto's KMS wraps a data key in 96 bytes; the measurement pads it to {AWS_WRAPPED_DATA_KEY_BYTES} bytes, the
-  CiphertextBlob of the AWS CLI documentation's `generate-data-key` example, so that sealed items weigh
-  about what they weigh on AWS. (With 96 bytes, sealed 1 KB items straddle 1 KB and cost about 9.1 WRU per
-  lifecycle; from about 110 bytes up, every one crosses it: 10 WRU.) Amazon SQS charges nothing extra for
-  SSE-SQS, so its price is the same with or without.
+  zlib-compressed, sealed with a KMS data key, base64 in compact JSON, naming its data key by a 16-byte
+  reference. The wrapped data key is stored once per data key (one small item, written when a process
+  first seals with it: the 0.01 write units per message above, over 100 messages), so a sealed 1 KB JSON
+  message stays under 1 KB and costs what a plaintext one does. moto's KMS wraps a data key in 96 bytes;
+  the measurement pads it to {AWS_WRAPPED_DATA_KEY_BYTES} bytes, the CiphertextBlob of the AWS CLI documentation's
+  `generate-data-key` example, so that the key's item weighs what it weighs on AWS. Amazon SQS charges
+  nothing extra for SSE-SQS, so its price is the same with or without.
 - **Deterministic**: standard producers and receivers meet on shard 0, as under load where every shard holds
   messages (the cost tests do the same); FIFO receives start at shards drawn from a seeded generator; data
   keys, nonces and message ids come from a seeded generator too. A rerun gives the same figures.
