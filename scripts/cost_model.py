@@ -201,6 +201,10 @@ def render() -> str:
         f"  as many on delete, and {math.ceil(CHUNK_ITEM_BYTES / (4 * KIB))} read units on receive. The FIFO 64 KB"
         " rows add that to",
         "  the FIFO 1 KB figures; they are derived, not asserted.",
+        "- Encryption at rest (SSE-SQS, the default for new queues) costs the same units: envelopes name their",
+        "  data key by reference, its wrapped form is written once per data key. `python -m bench units` measures",
+        "  every row, plaintext and sealed, with compressible bodies and many FIFO groups:",
+        "  [request-units.md](request-units.md).",
         "- Left out: queue-record reads (cached for 30 s by the functions), lost races, empty receives,",
         "  visibility changes, dead-letter moves, storage ($0.25 per GB-month) and housekeeping runs.",
         "",
