@@ -16,6 +16,8 @@ from dynaqueue.domain.clock import SystemClock
 from dynaqueue.domain.housekeeping import Housekeeper
 from dynaqueue.domain.ports import QueueStore
 from dynaqueue.domain.service import QueueService
+from dynaqueue.metric_names import MESSAGES_MOVED_TO_DLQ
+from dynaqueue.observability import count
 from dynaqueue.protocol.authentication import Authenticator
 from dynaqueue.storage.access_keys_dynamo import DynamoAccessKeys
 from dynaqueue.storage.access_keys_embedded import SEALING_KEY_BYTES, EmbeddedAccessKeys
@@ -172,7 +174,7 @@ def stored_master_key(data_dir: Path) -> bytes:
 
 
 def embedded_store(settings: Settings) -> EmbeddedStore:
-    return EmbeddedStore(Path(settings.data_dir) / EMBEDDED_DATABASE_FILE)
+    return EmbeddedStore(Path(settings.data_dir) / EMBEDDED_DATABASE_FILE, on_dead_letter_moves=count_moves_on_receive)
 
 
 def dynamodb_client(settings: Settings) -> Any:
@@ -185,7 +187,13 @@ def dynamodb_store(settings: Settings, client: Any) -> DynamoStore:
         client=client,
         shards=settings.shards,
         queue_cache_seconds=settings.queue_cache_seconds,
+        on_dead_letter_moves=count_moves_on_receive,
     )
+
+
+def count_moves_on_receive(moved: int) -> None:
+    """Receives move over-received messages too; the metric counts them with the housekeeping run's."""
+    count(MESSAGES_MOVED_TO_DLQ, moved)
 
 
 def receipt_secret(settings: Settings) -> bytes:

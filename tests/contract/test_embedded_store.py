@@ -31,6 +31,7 @@ from .builders import (
     claim_fifo,
     create_fifo_queue,
     create_queue,
+    dead_letter_target,
     ids,
     new_fifo_message,
     new_message,
@@ -278,6 +279,23 @@ def test_a_queue_changed_through_another_connection_is_read_afresh(reopen: Reope
     finally:
         writer.close()
         reader.close()
+
+
+def test_moves_made_by_a_claim_are_told_to_the_observer(tmp_path: Path) -> None:
+    heard: list[int] = []
+    store = EmbeddedStore(tmp_path / "observed.db", on_dead_letter_moves=heard.append)
+    try:
+        work, dead = create_queue(store, "work"), create_queue(store, "dead")
+        put(store, work, new_message("a"), new_message("b"))
+        assert len(claim(store, work, now_ms=T0, dead_letter=dead_letter_target(dead))) == 2
+        assert heard == []
+
+        assert claim(store, work, now_ms=T0 + 60_000, dead_letter=dead_letter_target(dead)) == []
+
+        assert heard == [2]
+        assert sorted(bodies(claim(store, dead, now_ms=T0 + 60_000))) == ["a", "b"]
+    finally:
+        store.close()
 
 
 def test_producers_and_consumers_in_many_threads_deliver_each_message_once(embedded: EmbeddedStore) -> None:

@@ -85,3 +85,29 @@ def test_an_unknown_queue_is_answered_in_sqs_shape(deployed: None):
 
     assert status == 400
     assert error["__type"] == "com.amazonaws.sqs#QueueDoesNotExist"
+
+
+def moved_to_dead_letter_counts(output: str) -> list[float]:
+    """The MessagesMovedToDLQ values of the EMF documents the invocations printed."""
+    documents = [json.loads(line) for line in output.splitlines() if line.startswith("{") and "_aws" in line]
+    values = [document["MessagesMovedToDLQ"] for document in documents if "MessagesMovedToDLQ" in document]
+    # EMF holds one value, or a list of the values added in one invocation.
+    return [sum(value) if isinstance(value, list) else value for value in values]
+
+
+def test_a_receive_that_moves_a_message_to_the_dead_letter_queue_publishes_the_move(
+    deployed: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
+    invoke("CreateQueue", {"QueueName": "poison"})
+    policy = {"deadLetterTargetArn": f"arn:aws:sqs:us-east-1:{ACCOUNT_ID}:poison", "maxReceiveCount": 1}
+    _, work = invoke("CreateQueue", {"QueueName": "work", "Attributes": {"RedrivePolicy": json.dumps(policy)}})
+    invoke("SendMessage", {"QueueUrl": work["QueueUrl"], "MessageBody": "fails every time"})
+    _, first = invoke("ReceiveMessage", {"QueueUrl": work["QueueUrl"], "VisibilityTimeout": 0})
+    assert len(first["Messages"]) == 1
+    capsys.readouterr()
+
+    _, second = invoke("ReceiveMessage", {"QueueUrl": work["QueueUrl"]})
+
+    assert "Messages" not in second or second["Messages"] == []
+    assert moved_to_dead_letter_counts(capsys.readouterr().out) == [1.0]

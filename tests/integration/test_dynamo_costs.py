@@ -14,6 +14,7 @@ import pytest
 from moto import mock_aws
 
 from bench.bodies import one_kilobyte_json
+from bench.units import FirstShardRandom
 from dynaqueue.domain.model import NewMessage, QueueRecord
 from dynaqueue.storage.capacity import CapacityMeter, item_size
 from dynaqueue.storage.dynamo import DynamoStore
@@ -22,13 +23,6 @@ TABLE = "dynaqueue-costs"
 T0 = 1_767_225_600_000
 RETENTION_MS = 345_600_000
 VISIBILITY_MS = 30_000
-
-
-class FirstShardRandom(random.Random):
-    """Producers and receivers always pick shard 0 first, so call counts do not depend on luck."""
-
-    def randrange(self, *args: object, **kwargs: object) -> int:
-        return 0
 
 
 @dataclass

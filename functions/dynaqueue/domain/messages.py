@@ -28,7 +28,7 @@ _ALLOWED_CHARACTERS = "#x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10
 # U+FFFF (lone surrogates cannot be encoded at all).
 _ALLOWED_UTF8_BYTES = bytes([0x9, 0xA, 0xD, *range(0x20, 0x100)])
 _NONCHARACTERS_UTF8 = ("\ufffe".encode(), "\uffff".encode())
-_C0_CONTROLS = bytes(range(0x20))
+_NEVER_ESCAPED_BYTES = bytes(byte for byte in range(0x100) if byte >= 0x20 and byte not in b'"\\')
 _SHORT_ESCAPED_CONTROLS = (b"\b", b"\f", b"\n", b"\r", b"\t")
 
 _ATTRIBUTE_TYPES = ("String", "Number", "Binary")
@@ -297,8 +297,9 @@ def _escaped_twice_length(text: str) -> int:
     around each string.
     """
     encoded = text.encode("utf-8", "surrogatepass")
-    quotes = encoded.count(b'"')
-    backslashes = encoded.count(b"\\")
-    short_escapes = sum(encoded.count(control) for control in _SHORT_ESCAPED_CONTROLS)
-    other_controls = len(encoded) - len(encoded.translate(None, _C0_CONTROLS)) - short_escapes
-    return len(encoded) + 3 * quotes + 3 * backslashes + 2 * short_escapes + 6 * other_controls + 6
+    # One pass keeps only the bytes JSON escapes (usually few); counting them is then cheap.
+    escaped = encoded.translate(None, _NEVER_ESCAPED_BYTES)
+    quotes_and_backslashes = escaped.count(b'"') + escaped.count(b"\\")
+    short_escapes = sum(escaped.count(control) for control in _SHORT_ESCAPED_CONTROLS)
+    other_controls = len(escaped) - quotes_and_backslashes - short_escapes
+    return len(encoded) + 3 * quotes_and_backslashes + 2 * short_escapes + 6 * other_controls + 6

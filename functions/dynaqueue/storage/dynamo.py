@@ -205,9 +205,12 @@ class DynamoStore:
         shards: int = 4,
         queue_cache_seconds: float = 0.0,
         rng: random.Random | None = None,
+        on_dead_letter_moves: Callable[[int], None] | None = None,
     ) -> None:
+        """`on_dead_letter_moves` hears how many messages a receive moved to a dead-letter queue."""
         if shards < 1:
             raise ValueError("shards must be at least 1")
+        self._on_dead_letter_moves = on_dead_letter_moves
         rng = rng or random.Random()
         self._client = client
         self._table_name = table_name
@@ -288,7 +291,7 @@ class DynamoStore:
         retention_ms: int,
         dead_letter: DeadLetterTarget | None = None,
     ) -> list[StoredMessage]:
-        claimed, moved = self._messages.claim(
+        claimed, moved_ids = self._messages.claim(
             queue,
             now_ms=now_ms,
             max_count=max_count,
@@ -296,9 +299,14 @@ class DynamoStore:
             retention_ms=retention_ms,
             dead_letter=dead_letter,
         )
+        self._announce_moves(dead_letter, len(moved_ids))
+        return claimed
+
+    def _announce_moves(self, dead_letter: DeadLetterTarget | None, moved: int) -> None:
         if dead_letter is not None and moved:
             self._pacer.announce(dead_letter.queue.queue_id)
-        return claimed
+            if self._on_dead_letter_moves is not None:
+                self._on_dead_letter_moves(moved)
 
     @throttling_as_request_throttled
     def delete_message(self, queue: QueueRecord, message_id: str) -> bool:
@@ -364,8 +372,7 @@ class DynamoStore:
             retention_ms=retention_ms,
             dead_letter=dead_letter,
         )
-        if dead_letter is not None and moved:
-            self._pacer.announce(dead_letter.queue.queue_id)
+        self._announce_moves(dead_letter, moved)
         return claimed
 
     @throttling_as_request_throttled

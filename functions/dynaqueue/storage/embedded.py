@@ -54,9 +54,16 @@ class EmbeddedStore:
     """
 
     def __init__(
-        self, path: str | os.PathLike[str], *, clock: Clock | None = None, sweep_in_background: bool = True
+        self,
+        path: str | os.PathLike[str],
+        *,
+        clock: Clock | None = None,
+        sweep_in_background: bool = True,
+        on_dead_letter_moves: Callable[[int], None] | None = None,
     ) -> None:
+        """`on_dead_letter_moves` hears how many messages a receive moved to a dead-letter queue."""
         Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self._on_dead_letter_moves = on_dead_letter_moves
         # The clock only turns visibility instants into wait durations; stored instants always
         # come from the caller's now_ms, so it must be the clock the service uses.
         self._clock = clock or SystemClock()
@@ -490,6 +497,8 @@ class EmbeddedStore:
     def _announce_moves(self, dead_letter: DeadLetterTarget | None, moved: int) -> None:
         if dead_letter is not None and moved:
             self._signals.announce(dead_letter.queue.queue_id)
+            if self._on_dead_letter_moves is not None:
+                self._on_dead_letter_moves(moved)
 
     @contextmanager
     def _queues_transaction(self) -> Iterator[sqlite3.Connection]:
