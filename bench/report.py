@@ -31,6 +31,14 @@ class RunReport:
 
 
 COLD_START_TARGET_MS = 500
+# The cost side is measured by its own command, on moto rather than against running servers.
+COST_SECTION = """## Cost per million messages
+
+![Cost per million messages, dynaqueue on AWS and Amazon SQS](benchmarks-cost.png)
+
+DynamoDB calls, write and read units per message of every scenario (standard and FIFO, 1 KB and 64 KB,
+single and batched, plaintext and encrypted), and the cost per million messages on AWS next to Amazon
+SQS's price, are measured by `python -m bench units`: see [request-units.md](request-units.md)."""
 
 
 def render(report: RunReport) -> str:
@@ -42,6 +50,7 @@ def render(report: RunReport) -> str:
         _latency(report),
         _delivery(report),
         _depths(report),
+        COST_SECTION,
     ]
     return "\n\n".join(section for section in sections if section) + "\n"
 
