@@ -173,10 +173,10 @@ def test_a_batch_delete_deletes_whatever_the_lease_and_tells_which_were_gone(sto
     record = create_queue(store, "orders")
     put(store, record, new_message("a"), new_message("b"), new_message("c"))
     (claimed,) = claim(store, record, max_count=1)
-    unclaimed, kept = [message for message in claim(store, record) if message.message_id != claimed.message_id]
+    other_lease, kept = [message for message in claim(store, record) if message.message_id != claimed.message_id]
     leases = [
         LeasedReceipt(claimed.message_id, "an-older-lease", T0),
-        LeasedReceipt(unclaimed.message_id, "", T0),
+        LeasedReceipt(other_lease.message_id, "not-its-lease", T0),
         LeasedReceipt(claimed.message_id, claimed.lease_token, T0),
         LeasedReceipt("00000000-0000-4000-8000-000000000000", "", T0),
     ]
